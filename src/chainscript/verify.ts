@@ -1,0 +1,249 @@
+import { sha256, verifyEd25519Batch } from "#crypto";
+import { equalBytes, fromBase64Url, toHex } from "../bytes.ts";
+import { BaseError } from "../errors.ts";
+import { sha256FromRawCid } from "../evidence/cid.ts";
+import { type DecodedPacket, decodePacket } from "../evidence/codec.ts";
+import type { SignatureCheck } from "../evidence/crypto/types.ts";
+import {
+  type Chainscript,
+  hashBytes,
+  InvalidChainscriptError,
+  parseChainscript,
+  serializeChainscript,
+} from "./chainscript.ts";
+import { checkLineage, type LineageStep } from "./lineage.ts";
+import { buildReport, Check, type VerificationReport } from "./report.ts";
+import { chainSigningMessage, computeChainHash, entrySigningMessage } from "./signing.ts";
+
+/**
+ * The Ed25519 public key of `keyId` that was valid at time `at` (ms), or
+ * undefined when there is none. The on-chain registry answers this later; a
+ * fixed key answers it on the command line.
+ */
+export type KeyResolver = (keyId: string, at: number) => Uint8Array | undefined | Promise<Uint8Array | undefined>;
+
+/** Packet bytes by CID, or undefined when unavailable. Bytes are checked against the CID here. */
+export type PacketSource =
+  | ReadonlyMap<string, Uint8Array>
+  | ((cid: string) => Uint8Array | undefined | Promise<Uint8Array | undefined>);
+
+export interface VerifyChainscriptParameters {
+  /** The chainscript as stored (RFC 8785 JSON). */
+  readonly bytes: Uint8Array;
+  readonly packets: PacketSource;
+  readonly resolveKey: KeyResolver;
+  /** Worker threads for signature checks; default one per core. */
+  readonly threads?: number;
+}
+
+export interface ChainVerificationReport extends VerificationReport {
+  readonly chainscript?: Chainscript;
+}
+
+/** The checks, in the order they are reported. */
+function createChecks() {
+  return {
+    format: new Check("chainscript.format", "the chainscript is UTF-8 JSON with every version 1.0 field"),
+    canonical: new Check("chainscript.canonical", "the bytes are exactly the RFC 8785 (JCS) serialization"),
+    sequence: new Check("entries.sequence", "entry n has sequence n"),
+    unique: new Check("entries.unique", "no packet appears twice"),
+    links: new Check(
+      "entries.previousHash",
+      "each entry's previousHash is the packetHash before it (null for entry 0)",
+    ),
+    chainHash: new Check("chain.hash", "chainHash is SHA-256 of the packet hashes in sequence order"),
+    chainKey: new Check("chain.key", "the chain's signingKeyId resolves to a key valid at the chain's last entry"),
+    chainSignature: new Check("chain.signature", "chainSignature verifies under the chain key"),
+    entrySignatures: new Check("entries.signature", "every entry signature verifies under the chain key"),
+    available: new Check("packets.available", "every packet is available"),
+    integrity: new Check("packets.integrity", "packet bytes hash to the entry's packetHash and packetCid"),
+    packetFormat: new Check(
+      "packets.canonical",
+      "every packet is a valid, deterministically encoded version 1.0 packet",
+    ),
+    binding: new Check("packets.binding", "every packet has the chain's tenant and process and the entry's timestamp"),
+    packetKeys: new Check("packets.key", "every packet's signingKeyId resolves to a key valid at the packet's time"),
+    packetSignatures: new Check("packets.signature", "every packet signature verifies under its key"),
+    lineage: new Check("lineage", "every input asset is an earlier entry's output or a declared external input"),
+  };
+}
+
+const AVAILABILITY = new Set(["packets.available"]);
+
+async function fetchPacket(source: PacketSource, cid: string): Promise<Uint8Array | undefined> {
+  return typeof source === "function" ? source(cid) : source.get(cid);
+}
+
+/**
+ * Verifies a chainscript and its packets: shape, canonical bytes, hash chain,
+ * chain hash, every signature, packet integrity and binding, and lineage.
+ * Signature checks run on worker threads.
+ *
+ * @example
+ * const report = await verifyChainscript({ bytes, packets, resolveKey: () => publicKey });
+ * report.verdict // "valid" | "invalid" | "incomplete"
+ */
+export async function verifyChainscript(parameters: VerifyChainscriptParameters): Promise<ChainVerificationReport> {
+  const checks = createChecks();
+  const all = Object.values(checks);
+  let chain: Chainscript;
+  try {
+    chain = parseChainscript(parameters.bytes);
+    checks.format.pass();
+  } catch (error) {
+    if (!(error instanceof InvalidChainscriptError)) throw error;
+    checks.format.fail(error.shortMessage);
+    return buildReport(all, AVAILABILITY);
+  }
+  const { entries } = chain;
+  checks.canonical.expect(
+    equalBytes(serializeChainscript(chain), parameters.bytes),
+    "the bytes differ from the JCS serialization of their content",
+  );
+
+  const seen = new Map<string, number>();
+  entries.forEach((entry, i) => {
+    checks.sequence.expect(entry.sequence === i, `sequence is ${entry.sequence}, expected ${i}`, i);
+    const previous = i === 0 ? null : (entries[i - 1]?.packetHash ?? null);
+    checks.links.expect(
+      entry.previousHash === previous,
+      `previousHash is ${entry.previousHash}, expected ${previous}`,
+      i,
+    );
+    const earlier = seen.get(entry.packetHash);
+    checks.unique.expect(earlier === undefined, `the packet of entry ${earlier} appears again`, i);
+    seen.set(entry.packetHash, i);
+  });
+  const packetHashes = entries.map((entry) => hashBytes(entry.packetHash));
+  checks.chainHash.expect(
+    toHex(computeChainHash(packetHashes)) === chain.chainHash,
+    "chainHash does not match the entries' packet hashes",
+  );
+
+  // Signatures are gathered first and verified together on worker threads.
+  const signatures: SignatureCheck[] = [];
+  const onResult: ((ok: boolean) => void)[] = [];
+  const queue = (check: SignatureCheck, then: (ok: boolean) => void) => {
+    signatures.push(check);
+    onResult.push(then);
+  };
+
+  const chainTime = Math.max(...entries.map((entry) => entry.timestamp));
+  const chainKey = await parameters.resolveKey(chain.signingKeyId, chainTime);
+  if (
+    checks.chainKey.expect(
+      chainKey !== undefined,
+      `no key "${chain.signingKeyId}" valid at ${new Date(chainTime).toISOString()}`,
+    )
+  ) {
+    const publicKey = chainKey as Uint8Array;
+    queue(
+      {
+        publicKey,
+        message: chainSigningMessage(hashBytes(chain.chainHash)),
+        signature: fromBase64Url(chain.chainSignature) as Uint8Array,
+      },
+      (ok) => checks.chainSignature.expect(ok, "chainSignature does not verify under the chain key"),
+    );
+    entries.forEach((entry, i) => {
+      const { eddsaSignature, ...unsigned } = entry;
+      queue(
+        { publicKey, message: entrySigningMessage(unsigned), signature: fromBase64Url(eddsaSignature) as Uint8Array },
+        (ok) => checks.entrySignatures.expect(ok, "the entry signature does not verify under the chain key", i),
+      );
+    });
+  } else {
+    checks.chainSignature.skip();
+    checks.entrySignatures.skip(entries.length);
+  }
+
+  const lineageSteps: (LineageStep | undefined)[] = [];
+  const packetChecks = [
+    checks.integrity,
+    checks.packetFormat,
+    checks.binding,
+    checks.packetKeys,
+    checks.packetSignatures,
+  ];
+  const skipFrom = (index: number, entry: number) => {
+    for (const check of packetChecks.slice(index)) check.skip();
+    lineageSteps[entry] = undefined;
+  };
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i] as Chainscript["entries"][number];
+    const bytes = await fetchPacket(parameters.packets, entry.packetCid);
+    if (!checks.available.expect(bytes !== undefined, `packet ${entry.packetCid} is not available`, i)) {
+      skipFrom(0, i);
+      continue;
+    }
+    const packetBytes = bytes as Uint8Array;
+    const cidDigest = sha256FromRawCid(entry.packetCid);
+    const hash = sha256(packetBytes);
+    const intact =
+      cidDigest !== undefined &&
+      equalBytes(cidDigest, packetHashes[i] as Uint8Array) &&
+      equalBytes(hash, packetHashes[i] as Uint8Array);
+    if (
+      !checks.integrity.expect(
+        intact,
+        cidDigest === undefined
+          ? `packetCid ${entry.packetCid} is not a raw sha2-256 CIDv1`
+          : "the packet bytes do not match packetHash and packetCid",
+        i,
+      )
+    ) {
+      skipFrom(1, i);
+      continue;
+    }
+    let decoded: DecodedPacket;
+    try {
+      decoded = decodePacket(packetBytes);
+      checks.packetFormat.pass();
+    } catch (error) {
+      if (!(error instanceof BaseError)) throw error;
+      checks.packetFormat.fail(error.shortMessage, i);
+      skipFrom(2, i);
+      continue;
+    }
+    const { packet, signingMessage } = decoded;
+    const mismatch =
+      packet.tenantId !== chain.tenantId
+        ? `the packet's tenant is "${packet.tenantId}", the chain's "${chain.tenantId}"`
+        : packet.processId !== chain.processId
+          ? `the packet's process is "${packet.processId}", the chain's "${chain.processId}"`
+          : packet.timestamp !== entry.timestamp
+            ? `the packet's timestamp is ${packet.timestamp}, the entry's ${entry.timestamp}`
+            : undefined;
+    checks.binding.expect(mismatch === undefined, mismatch ?? "", i);
+    lineageSteps[i] = { inputs: packet.inputs.assetHashes ?? [], output: packet.outputs.assetHash };
+    const key = await parameters.resolveKey(packet.signingKeyId, packet.timestamp);
+    if (
+      !checks.packetKeys.expect(
+        key !== undefined,
+        `no key "${packet.signingKeyId}" valid at ${new Date(packet.timestamp).toISOString()}`,
+        i,
+      )
+    ) {
+      checks.packetSignatures.skip();
+      continue;
+    }
+    queue({ publicKey: key as Uint8Array, message: signingMessage, signature: packet.signature }, (ok) =>
+      checks.packetSignatures.expect(ok, "the packet signature does not verify under its key", i),
+    );
+  }
+
+  const results = await verifyEd25519Batch(
+    signatures,
+    parameters.threads === undefined ? {} : { threads: parameters.threads },
+  );
+  for (const [i, ok] of results.entries()) onResult[i]?.(ok);
+
+  if (lineageSteps.every((step) => step !== undefined) && lineageSteps.length === entries.length) {
+    const problems = checkLineage(lineageSteps as LineageStep[], new Set(chain.externalInputs ?? []));
+    for (const problem of problems) checks.lineage.fail(problem.message, problem.entry);
+    checks.lineage.pass(entries.length - new Set(problems.map((p) => p.entry)).size);
+  } else {
+    checks.lineage.skip(entries.length);
+  }
+  return { ...buildReport(all, AVAILABILITY), chainscript: chain };
+}
