@@ -37,14 +37,17 @@ export const MAX_LISTED_FAILURES = 20;
 export class Check {
   readonly id: string;
   readonly description: string;
+  /** An optional check that was not asked for is reported as `skip` without making the verdict incomplete. */
+  readonly optional: boolean;
   #checked = 0;
   #skipped = 0;
   #failed = 0;
   readonly #failures: CheckFailure[] = [];
 
-  constructor(id: string, description: string) {
+  constructor(id: string, description: string, options: { optional?: boolean } = {}) {
     this.id = id;
     this.description = description;
+    this.optional = options.optional ?? false;
   }
 
   pass(count = 1): void {
@@ -93,8 +96,9 @@ export function buildReport(checks: readonly Check[], availabilityChecks: Readon
   const failedResults = results.filter((r) => r.status === "fail");
   const first = failedResults[0];
   const firstFailure = first === undefined ? undefined : { check: first.id, ...(first.failures[0] as CheckFailure) };
+  const missing = results.some((r, i) => r.status === "skip" && !(checks[i] as Check).optional);
   let verdict: Verdict = "valid";
   if (failedResults.some((r) => !availabilityChecks.has(r.id))) verdict = "invalid";
-  else if (failedResults.length > 0 || results.some((r) => r.status === "skip")) verdict = "incomplete";
+  else if (failedResults.length > 0 || missing) verdict = "incomplete";
   return firstFailure === undefined ? { verdict, checks: results } : { verdict, checks: results, firstFailure };
 }

@@ -1,7 +1,7 @@
 import { sha256, verifyEd25519Batch } from "#crypto";
 import { equalBytes, fromBase64Url, toHex } from "../bytes.ts";
 import { BaseError } from "../errors.ts";
-import { sha256FromRawCid } from "../evidence/cid.ts";
+import { contentCid, sha256FromRawCid } from "../evidence/cid.ts";
 import { type DecodedPacket, decodePacket } from "../evidence/codec.ts";
 import type { SignatureCheck } from "../evidence/crypto/types.ts";
 import {
@@ -32,6 +32,12 @@ export interface VerifyChainscriptParameters {
   readonly bytes: Uint8Array;
   readonly packets: PacketSource;
   readonly resolveKey: KeyResolver;
+  /**
+   * The content address the chainscript is known by (the anchored ipfsCid).
+   * Only with it are the fields no signature covers (chainId, externalInputs)
+   * bound: the chain key signs chainHash and each entry, not the whole file.
+   */
+  readonly cid?: string;
   /** Worker threads for signature checks; default one per core. */
   readonly threads?: number;
 }
@@ -43,6 +49,7 @@ export interface ChainVerificationReport extends VerificationReport {
 /** The checks, in the order they are reported. */
 function createChecks() {
   return {
+    cid: new Check("chainscript.cid", "the bytes have the expected content address", { optional: true }),
     format: new Check("chainscript.format", "the chainscript is UTF-8 JSON with every version 1.0 field"),
     canonical: new Check("chainscript.canonical", "the bytes are exactly the RFC 8785 (JCS) serialization"),
     sequence: new Check("entries.sequence", "entry n has sequence n"),
@@ -86,6 +93,10 @@ async function fetchPacket(source: PacketSource, cid: string): Promise<Uint8Arra
 export async function verifyChainscript(parameters: VerifyChainscriptParameters): Promise<ChainVerificationReport> {
   const checks = createChecks();
   const all = Object.values(checks);
+  if (parameters.cid !== undefined) {
+    const actual = await contentCid(parameters.bytes);
+    checks.cid.expect(actual === parameters.cid, `the bytes have CID ${actual}, expected ${parameters.cid}`);
+  }
   let chain: Chainscript;
   try {
     chain = parseChainscript(parameters.bytes);

@@ -5,8 +5,12 @@ import { isUuidV4 } from "./uuid.ts";
 /** The only packet format version this code reads and writes. */
 export const PACKET_VERSION = "1.0";
 const MAX_UINT64 = 0xffffffffffffffffn;
-/** Largest time a JavaScript Date holds (year 275760), in ms. */
-const MAX_TIMESTAMP_MS = 8.64e15;
+/**
+ * 9999-12-31T23:59:59.999Z. Tag 1 holds seconds, so ms must survive ms/1000 as
+ * a double and back: exact for every ms up to here (a property test covers the
+ * range), not for the far end of what a Date holds.
+ */
+export const MAX_TIMESTAMP_MS = 253_402_300_799_999;
 const MIME_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}(?:\s*;.*)?$/i;
 
 export interface PacketInputs {

@@ -1,12 +1,17 @@
 import { createPrivateKey, createPublicKey, type KeyObject, sign } from "node:crypto";
 import { inspect } from "node:util";
 import { toHex } from "../bytes.ts";
+import { BaseError } from "../errors.ts";
 import type { Signer } from "./signer.ts";
 
 // DER PKCS#8 header for a raw 32-byte Ed25519 seed (RFC 8410).
 const PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 
 function privateKeyObject(seed: Uint8Array): KeyObject {
+  // Node's argument errors quote the start of a wrongly typed value, so check here and say nothing about it.
+  if (!(seed instanceof Uint8Array) || seed.length !== 32) {
+    throw new BaseError("An Ed25519 seed must be a Uint8Array of 32 bytes.");
+  }
   return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: "der", type: "pkcs8" });
 }
 

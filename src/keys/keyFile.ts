@@ -65,6 +65,27 @@ async function deriveKey(passphrase: string, salt: Uint8Array, kdf: ScryptParame
   });
 }
 
+function integerIn(value: unknown, min: number, max: number): value is number {
+  return Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
+}
+
+/** scrypt needs 128·N·r bytes: a key file must not be able to ask for more than this. */
+const MAX_SCRYPT_MEMORY = 512 * 1024 * 1024;
+
+/**
+ * The scrypt cost a key file may ask for: integers only, N a power of two in
+ * [2^14, 2^20], r in [1, 32], p in [1, 4], at most 512 MiB of memory. The
+ * bounds keep a hostile key file from stalling or exhausting the machine.
+ */
+function acceptedScrypt(value: { readonly N?: unknown; readonly r?: unknown; readonly p?: unknown }) {
+  const { N, r, p } = value;
+  if (!integerIn(N, 2 ** 14, 2 ** 20) || (N & (N - 1)) !== 0 || !integerIn(r, 1, 32) || !integerIn(p, 1, 4)) {
+    return undefined;
+  }
+  if (128 * N * r > MAX_SCRYPT_MEMORY) return undefined;
+  return { N, r, p };
+}
+
 export interface WriteKeyFileParameters {
   readonly keyId: string;
   /** The 32-byte Ed25519 private seed; a fresh random one when absent. */
@@ -80,9 +101,14 @@ export async function sealKey(parameters: WriteKeyFileParameters): Promise<KeyFi
   if (passphrase.length < MIN_PASSPHRASE_LENGTH) {
     throw new KeyFileError("(new)", `the passphrase must have at least ${MIN_PASSPHRASE_LENGTH} characters`);
   }
-  const seed = parameters.seed ?? randomBytes(32);
+  const seed: unknown = parameters.seed ?? randomBytes(32);
+  // Checked before any node:crypto call: Node's argument errors quote the start of a wrongly typed value.
+  if (!(seed instanceof Uint8Array))
+    throw new KeyFileError("(new)", `the seed must be a Uint8Array, got ${typeof seed}`);
   if (seed.length !== 32) throw new KeyFileError("(new)", `the seed must be 32 bytes, got ${seed.length}`);
-  const params = parameters.scryptParameters ?? DEFAULT_SCRYPT;
+  // The same range openKey accepts, so that no key is ever written into a file that cannot be opened.
+  const params = acceptedScrypt(parameters.scryptParameters ?? DEFAULT_SCRYPT);
+  if (params === undefined) throw new KeyFileError("(new)", "the scrypt parameters are out of the accepted range");
   const salt = randomBytes(16);
   const header = {
     format: KEY_FILE_FORMAT,
@@ -129,12 +155,9 @@ export async function openKey(contents: unknown, passphrase: string, file = "(me
   if (kdf?.name !== "scrypt" || cipher?.name !== "aes-256-gcm") {
     throw new KeyFileError(file, "only scrypt with aes-256-gcm is supported");
   }
-  const params = { N: Number(kdf.N), r: Number(kdf.r), p: Number(kdf.p) };
-  const validCost =
-    Number.isInteger(params.N) && params.N >= 2 ** 14 && params.N <= 2 ** 20 && (params.N & (params.N - 1)) === 0;
-  if (!validCost || !(params.r >= 1 && params.r <= 32) || !(params.p >= 1 && params.p <= 16)) {
-    throw new KeyFileError(file, "the scrypt parameters are out of the accepted range");
-  }
+  // JSON integers only: a fractional r or p would otherwise reach scrypt and fail with a bare RangeError.
+  const params = acceptedScrypt(kdf);
+  if (params === undefined) throw new KeyFileError(file, "the scrypt parameters are out of the accepted range");
   const salt = bytesField(kdf.salt, file, "kdf.salt", 16);
   const iv = bytesField(cipher.iv, file, "cipher.iv", 12);
   const tag = bytesField(cipher.tag, file, "cipher.tag", 16);
@@ -191,8 +214,9 @@ export async function loadKeyFile(path: string, passphrase: string): Promise<Fil
   let contents: unknown;
   try {
     contents = JSON.parse(text);
-  } catch (error) {
-    throw new KeyFileError(path, "is not JSON", error);
+  } catch {
+    // No cause: JSON.parse's message quotes the start of the text, which may be a plaintext seed or passphrase.
+    throw new KeyFileError(path, "is not JSON");
   }
   return openKey(contents, passphrase, path);
 }

@@ -218,10 +218,17 @@ function readSimple(state: State, info: number, start: number): CborValue {
     case 27:
       return readFloat(state, info, start);
     case 31:
-      return nonCanonical(state, "unexpected break code outside an indefinite-length item", start);
-    default:
+      return malformed(state, "a break code outside an indefinite-length item", start);
+    default: {
       if (info >= 28) return malformed(state, `additional information ${info} is reserved`, start);
-      return nonCanonical(state, `simple value ${info === 24 ? state.bytes[state.pos] : info} is not allowed`, start);
+      if (info < 24) return nonCanonical(state, `simple value ${info} is not allowed`, start);
+      // f8 carries the simple value in the next byte, which a truncated input lacks.
+      need(state, 1);
+      const value = state.bytes[state.pos] as number;
+      // RFC 8949 §3.3: f8 00–f8 1f are not well-formed (those values have a one-byte form).
+      if (value < 32) return malformed(state, `simple value ${value} in the two-byte form`, start);
+      return nonCanonical(state, `simple value ${value} is not allowed`, start);
+    }
   }
 }
 
@@ -233,6 +240,9 @@ function readItem(state: State, depth: number, spans?: EntrySpan[]): CborValue {
   state.pos += 1;
   const major = initial >> 5;
   const info = initial & 0x1f;
+  // Only strings, arrays and maps have an indefinite-length form; elsewhere info 31 is not well-formed.
+  if (info === 31 && (major <= 1 || major === 6))
+    malformed(state, `major type ${major} has no indefinite-length form`, start);
   switch (major) {
     case 0:
       return readArgument(state, info, start);

@@ -1,0 +1,52 @@
+import { BaseError } from "../errors.ts";
+import { type Command, parse } from "./args.ts";
+import { chainBuild, chainVerify } from "./commands/chain.ts";
+import { keysGenerate, keysImport } from "./commands/keys.ts";
+import { packetCreate, packetInspect, packetVerify } from "./commands/packet.ts";
+import { EXIT, UsageError } from "./errors.ts";
+
+const COMMANDS: Record<string, Command> = {
+  "keys generate": keysGenerate,
+  "keys import": keysImport,
+  "packet create": packetCreate,
+  "packet verify": packetVerify,
+  "packet inspect": packetInspect,
+  "chain build": chainBuild,
+  "chain verify": chainVerify,
+};
+
+function help(): string {
+  const lines = Object.values(COMMANDS).map((c) => `  ${c.usage}\n      ${c.summary}`);
+  return `pop: Proof of Process, verifiable evidence of how pipeline outputs were made.\n\nCommands:\n${lines.join("\n")}\n\nExit codes: 0 success or valid proof, 1 invalid proof, 2 usage or input error.\nKey files are encrypted with the passphrase in POP_KEY_PASSPHRASE.\n`;
+}
+
+/** Runs the `pop` command line and returns its exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [group, action, ...rest] = argv;
+  if (group === undefined || group === "--help" || group === "-h" || group === "help") {
+    process.stdout.write(help());
+    return group === undefined ? EXIT.usage : EXIT.ok;
+  }
+  const command = COMMANDS[`${group} ${action}`];
+  try {
+    if (command === undefined)
+      throw new UsageError(`Unknown command "pop ${[group, action].filter(Boolean).join(" ")}".`, {
+        details: "Run pop --help for the list of commands.",
+      });
+    const args = parse(command, rest);
+    if (args.values.help === true) {
+      process.stdout.write(`Usage: ${command.usage}\n${command.summary}\n`);
+      return EXIT.ok;
+    }
+    return await command.run(args);
+  } catch (error) {
+    if (error instanceof BaseError) {
+      process.stderr.write(`pop: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(
+      `pop: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    return EXIT.usage;
+  }
+}

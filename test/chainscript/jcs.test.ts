@@ -1,0 +1,38 @@
+import { expect } from "chai";
+import { jcs } from "../../src/chainscript/jcs.ts";
+
+describe("jcs (RFC 8785)", () => {
+  it("serializes the §3.2.2 example: ES6 numbers, minimal string escapes, sorted keys", () => {
+    const input = JSON.parse(
+      '{"numbers":[333333333.33333329,1E30,4.50,2e-3,0.000000000000000000000000001],' +
+        '"string":"\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/","literals":[null,true,false]}',
+    );
+    expect(jcs(input)).to.equal(
+      '{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],' +
+        '"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}',
+    );
+  });
+
+  it("sorts keys by UTF-16 code units as in §3.2.3", () => {
+    const input = {
+      "\u20ac": "Euro Sign",
+      "\r": "Carriage Return",
+      "\ufb33": "Hebrew Letter Dalet With Dagesh",
+      "1": "One",
+      "\ud83d\ude00": "Emoji: Grinning Face",
+      "\u0080": "Control",
+      "\u00f6": "Latin Small Letter O With Diaeresis",
+    };
+    // Compared as text: JSON.parse would move the integer-like key "1" to the front again.
+    expect(jcs(input)).to.equal(
+      '{"\\r":"Carriage Return","1":"One","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis",' +
+        '"\u20ac":"Euro Sign","\ud83d\ude00":"Emoji: Grinning Face","\ufb33":"Hebrew Letter Dalet With Dagesh"}',
+    );
+  });
+
+  it("refuses values JSON cannot hold", () => {
+    expect(() => jcs({ a: Number.NaN })).to.throw(/not a JSON number/);
+    expect(() => jcs({ a: "\ud800" })).to.throw(/lone UTF-16 surrogate/);
+    expect(() => jcs({ a: 1n })).to.throw(/bigint is not a JSON value/);
+  });
+});

@@ -1,0 +1,330 @@
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+
+const POP = new URL("../../bin/pop.js", import.meta.url).pathname;
+const PASSPHRASE = "correct horse battery staple";
+const RFC8032_SEED = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
+const RFC8032_PUBLIC = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real `pop` executable in `cwd`. */
+function pop(
+  cwd: string,
+  args: string[],
+  options: { env?: Record<string, string | undefined>; input?: string } = {},
+): Promise<Result> {
+  return new Promise((resolve) => {
+    const env: Record<string, string | undefined> = { ...process.env, POP_KEY_PASSPHRASE: PASSPHRASE, ...options.env };
+    for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+    const child = execFile(process.execPath, [POP, ...args], { cwd, env }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+    child.stdin?.end(options.input ?? "");
+  });
+}
+
+const fields = (overrides: Record<string, unknown> = {}) => ({
+  tenantId: "studio-aurora",
+  processId: "sdxl-batch-v3",
+  inputs: {
+    promptHash: "5b2f6a0d1e8c7f9a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f809102",
+    modelId: "stabilityai/sdxl-base-1.0@462165984030",
+    seed: 42,
+    parameters: { cfg: 7.5, steps: 30 },
+  },
+  execution: { durationMs: 4210, deviceClass: "H100", pipelineHash: "0c".repeat(32) },
+  outputs: { assetHash: "9f".repeat(32), assetSize: 1874223, mimeType: "image/png" },
+  ...overrides,
+});
+
+describe("pop (command line)", function () {
+  this.timeout(30_000);
+  let dir: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "pop-cli-"));
+    const imported = await pop(
+      dir,
+      ["keys", "import", "--key-id", "studio-key", "--seed-hex", "-", "--out", "studio.key", "--json"],
+      {
+        input: `${RFC8032_SEED}\n`,
+      },
+    );
+    expect(imported.code, imported.stderr).to.equal(0);
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it("imports a seed from stdin and prints the key id and public key", async () => {
+    const key = JSON.parse(await readFile(join(dir, "studio.key"), "utf8"));
+    expect(key).to.include({ keyId: "studio-key", publicKey: RFC8032_PUBLIC });
+    expect(JSON.stringify(key)).to.not.include(RFC8032_SEED);
+  });
+
+  it("generates a key and prints it as JSON", async () => {
+    const result = await pop(dir, ["keys", "generate", "--key-id", "fresh", "--out", "fresh.key", "--json"]);
+    expect(result.code, result.stderr).to.equal(0);
+    const printed = JSON.parse(result.stdout);
+    expect(Object.keys(printed)).to.deep.equal(["keyId", "publicKey"]);
+    expect(printed.publicKey).to.match(/^[0-9a-f]{64}$/);
+  });
+
+  it("creates, inspects and verifies a packet, keeping a 64-bit seed exact", async () => {
+    await writeFile(
+      join(dir, "big-seed.json"),
+      JSON.stringify(fields()).replace('"seed":42', '"seed":18446744073709551615'),
+    );
+    const created = await pop(dir, [
+      "packet",
+      "create",
+      "--in",
+      "big-seed.json",
+      "--key",
+      "studio.key",
+      "--out",
+      "big.cbor",
+      "--json",
+    ]);
+    expect(created.code, created.stderr).to.equal(0);
+    const { packetHash, packetCid, size } = JSON.parse(created.stdout);
+    expect(packetHash).to.match(/^[0-9a-f]{64}$/);
+    expect(packetCid).to.match(/^bafkrei/);
+    expect(size).to.equal((await readFile(join(dir, "big.cbor"))).length);
+
+    const inspected = await pop(dir, ["packet", "inspect", "big.cbor"]);
+    expect(JSON.parse(inspected.stdout).inputs.seed).to.equal("18446744073709551615");
+    expect(JSON.parse(inspected.stdout).signingKeyId).to.equal("studio-key");
+
+    const verified = await pop(dir, ["packet", "verify", "big.cbor", "--public-key", RFC8032_PUBLIC, "--json"]);
+    expect(verified.code).to.equal(0);
+    expect(JSON.parse(verified.stdout)).to.include({ valid: true, packetHash, packetCid });
+  });
+
+  it("exits 1 for a packet that does not verify", async () => {
+    await writeFile(join(dir, "f.json"), JSON.stringify(fields()));
+    await pop(dir, ["packet", "create", "--in", "f.json", "--key", "studio.key", "--out", "t.cbor"]);
+    const bytes = await readFile(join(dir, "t.cbor"));
+    bytes[bytes.length - 3] = (bytes[bytes.length - 3] as number) ^ 1;
+    await writeFile(join(dir, "t.cbor"), bytes);
+    const result = await pop(dir, ["packet", "verify", "t.cbor", "--public-key", RFC8032_PUBLIC]);
+    expect(result.code).to.equal(1);
+    expect(result.stdout).to.include("valid: false");
+  });
+
+  it("builds and verifies a chainscript, exits 2 when a packet is missing and 1 when the chain was edited", async () => {
+    await mkdir(join(dir, "run"));
+    for (const [i, asset] of ["aa", "bb"].entries()) {
+      await writeFile(
+        join(dir, `s${i}.json`),
+        JSON.stringify(fields({ outputs: { assetHash: asset.repeat(32), assetSize: 10, mimeType: "image/png" } })),
+      );
+      const made = await pop(dir, [
+        "packet",
+        "create",
+        "--in",
+        `s${i}.json`,
+        "--key",
+        "studio.key",
+        "--out",
+        `run/s${i}.cbor`,
+      ]);
+      expect(made.code, made.stderr).to.equal(0);
+    }
+    const built = await pop(dir, [
+      "chain",
+      "build",
+      "--key",
+      "studio.key",
+      "--out",
+      "chain.json",
+      "--stage",
+      "generate",
+      "--stage",
+      "upscale",
+      "--json",
+      "run/s0.cbor",
+      "run/s1.cbor",
+    ]);
+    expect(built.code, built.stderr).to.equal(0);
+    const { chainId, chainHash, cid } = JSON.parse(built.stdout);
+    expect(chainId).to.match(/^[0-9a-f-]{36}$/);
+    expect(chainHash).to.match(/^[0-9a-f]{64}$/);
+
+    const ok = await pop(dir, [
+      "chain",
+      "verify",
+      "chain.json",
+      "--packets",
+      "run",
+      "--public-key",
+      RFC8032_PUBLIC,
+      "--cid",
+      cid,
+      "--json",
+    ]);
+    expect(ok.code, ok.stdout).to.equal(0);
+    expect(JSON.parse(ok.stdout)).to.include({ verdict: "valid", chainId, entries: 2 });
+
+    const human = await pop(dir, [
+      "chain",
+      "verify",
+      "chain.json",
+      "--packets",
+      "run",
+      "--public-key",
+      `studio-key=${RFC8032_PUBLIC}`,
+    ]);
+    expect(human.stdout).to.match(/^verdict: valid$/m);
+    expect(human.stdout).to.include("✔ packets.signature");
+
+    const s1 = await readFile(join(dir, "run/s1.cbor"));
+    await rm(join(dir, "run/s1.cbor"));
+    const missing = await pop(dir, [
+      "chain",
+      "verify",
+      "chain.json",
+      "--packets",
+      "run",
+      "--public-key",
+      RFC8032_PUBLIC,
+    ]);
+    expect(missing.code).to.equal(2);
+    expect(missing.stdout).to.match(/^verdict: incomplete$/m);
+
+    await writeFile(join(dir, "run/s1.cbor"), s1);
+    const chain = await readFile(join(dir, "chain.json"), "utf8");
+    await writeFile(join(dir, "edited.json"), chain.replace('"stageId":"upscale"', '"stageId":"upscale-v2"'));
+    const edited = await pop(dir, [
+      "chain",
+      "verify",
+      "edited.json",
+      "--packets",
+      "run",
+      "--public-key",
+      RFC8032_PUBLIC,
+      "--json",
+    ]);
+    expect(edited.code).to.equal(1);
+    expect(JSON.parse(edited.stdout).firstFailure).to.deep.include({ check: "entries.signature", entry: 1 });
+  });
+
+  it("hashes real output and input files into the packet", async () => {
+    await writeFile(join(dir, "summary.md"), "# Summary\nThe contract renews yearly.\n");
+    await writeFile(join(dir, "contract.pdf"), "%PDF-1.7 not really");
+    await writeFile(join(dir, "doc.json"), JSON.stringify(fields({ outputs: {} })));
+    const made = await pop(dir, [
+      "packet",
+      "create",
+      "--in",
+      "doc.json",
+      "--key",
+      "studio.key",
+      "--out",
+      "doc.cbor",
+      "--output-file",
+      "summary.md",
+      "--input-file",
+      "contract.pdf",
+    ]);
+    expect(made.code, made.stderr).to.equal(0);
+    const packet = JSON.parse((await pop(dir, ["packet", "inspect", "doc.cbor"])).stdout);
+    expect(packet.outputs).to.deep.equal({
+      mimeType: "text/markdown",
+      assetHash: createHash("sha256").update("# Summary\nThe contract renews yearly.\n").digest("hex"),
+      assetSize: 38,
+    });
+    expect(packet.inputs.assetHashes).to.deep.equal([createHash("sha256").update("%PDF-1.7 not really").digest("hex")]);
+  });
+
+  describe("on bad input", () => {
+    it("exits 2 naming POP_KEY_PASSPHRASE when it is not set", async () => {
+      const result = await pop(dir, ["keys", "generate", "--key-id", "k", "--out", "k2.key"], {
+        env: { POP_KEY_PASSPHRASE: undefined },
+      });
+      expect(result.code).to.equal(2);
+      expect(result.stderr).to.include("POP_KEY_PASSPHRASE is not set");
+    });
+
+    it("exits 2 without echoing a wrong passphrase", async () => {
+      const result = await pop(dir, ["packet", "create", "--in", "f.json", "--key", "studio.key", "--out", "x.cbor"], {
+        env: { POP_KEY_PASSPHRASE: "a very wrong passphrase" },
+      });
+      expect(result.code).to.equal(2);
+      expect(result.stderr).to.include("studio.key").and.include("wrong");
+      expect(result.stderr).to.not.include("a very wrong passphrase");
+    });
+
+    it("exits 2 naming the field of an invalid hash", async () => {
+      await writeFile(
+        join(dir, "bad.json"),
+        JSON.stringify(fields({ outputs: { assetHash: "abcd", assetSize: 1, mimeType: "image/png" } })),
+      );
+      const result = await pop(dir, [
+        "packet",
+        "create",
+        "--in",
+        "bad.json",
+        "--key",
+        "studio.key",
+        "--out",
+        "bad.cbor",
+      ]);
+      expect(result.code).to.equal(2);
+      expect(result.stderr).to.include('"outputs.assetHash": must be 32 bytes, got 2');
+    });
+
+    it("exits 2 naming a negative size", async () => {
+      await writeFile(
+        join(dir, "neg.json"),
+        JSON.stringify(fields({ outputs: { assetHash: "ab".repeat(32), assetSize: -1, mimeType: "image/png" } })),
+      );
+      const result = await pop(dir, [
+        "packet",
+        "create",
+        "--in",
+        "neg.json",
+        "--key",
+        "studio.key",
+        "--out",
+        "neg.cbor",
+      ]);
+      expect(result.code).to.equal(2);
+      expect(result.stderr).to.include('"outputs.assetSize": must not be negative');
+    });
+
+    it("refuses to overwrite an output without --force", async () => {
+      const result = await pop(dir, ["packet", "create", "--in", "f.json", "--key", "studio.key", "--out", "t.cbor"]);
+      expect(result.code).to.equal(2);
+      expect(result.stderr).to.include("already exists");
+    });
+
+    it("exits 2 for an unknown command or option, with usage", async () => {
+      const unknown = await pop(dir, ["packet", "sign"]);
+      expect(unknown.code).to.equal(2);
+      expect(unknown.stderr).to.include('Unknown command "pop packet sign"');
+      const option = await pop(dir, ["packet", "verify", "x.cbor", "--pubkey", "00"]);
+      expect(option.code).to.equal(2);
+      expect(option.stderr).to.include("--pubkey").and.include("Usage: pop packet verify");
+    });
+
+    it("exits 2 for a public key that is not 32 bytes of hex", async () => {
+      const result = await pop(dir, ["packet", "verify", "t.cbor", "--public-key", "xyz"]);
+      expect(result.code).to.equal(2);
+      expect(result.stderr).to.include("--public-key must be 64 hex digits");
+    });
+
+    it("exits 2 when a file does not exist", async () => {
+      const result = await pop(dir, ["packet", "inspect", "nope.cbor"]);
+      expect(result.code).to.equal(2);
+      expect(result.stderr).to.include("Cannot read packet nope.cbor: no such file");
+    });
+  });
+});

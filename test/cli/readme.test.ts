@@ -1,0 +1,49 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { expect } from "chai";
+
+const root = new URL("../..", import.meta.url).pathname;
+
+function run(
+  file: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(file, args, { cwd: options.cwd, env: options.env ?? process.env }, (error, stdout, stderr) =>
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe("README", function () {
+  this.timeout(60_000);
+
+  it("runs `npx pop` from the project root with no build step", async () => {
+    // Whichever npx is on PATH; `node` resolves to the running (≥ 22.13) Node first.
+    const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` };
+    const result = await run("npx", ["--no-install", "pop", "--help"], { cwd: root, env });
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout).to.include("pop chain verify");
+  });
+
+  it("has a quickstart that runs as pasted and ends with a valid chain", async () => {
+    const readme = await readFile(join(root, "README.md"), "utf8");
+    const block = readme.split("## Quickstart")[1]?.split("```sh")[1]?.split("```")[0];
+    expect(block, "the Quickstart section has a sh block").to.be.a("string");
+    const dir = await mkdtemp(join(tmpdir(), "pop-readme-"));
+    try {
+      // `npx pop` resolves to this checkout's bin; everything else runs exactly as written.
+      const prelude = `set -e\nnpx() { if [ "$1" = pop ]; then shift; "${process.execPath}" "${join(root, "bin/pop.js")}" "$@"; else command npx "$@"; fi; }\n`;
+      const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` };
+      const result = await run("bash", ["-c", prelude + block], { cwd: dir, env });
+      expect(result.code, result.stderr).to.equal(0);
+      expect(result.stdout).to.match(/^verdict: valid$/m);
+      expect(result.stdout).to.include("exit code: 0");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
