@@ -16,18 +16,23 @@ interface Result {
   stderr: string;
 }
 
-/** Runs the real `pop` executable in `cwd`. */
+/** Runs the real `pop` executable in `cwd`; `args` is split on spaces (no argument here contains one). */
 function pop(
   cwd: string,
-  args: string[],
+  command: string,
   options: { env?: Record<string, string | undefined>; input?: string } = {},
 ): Promise<Result> {
   return new Promise((resolve) => {
     const env: Record<string, string | undefined> = { ...process.env, POP_KEY_PASSPHRASE: PASSPHRASE, ...options.env };
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-    const child = execFile(process.execPath, [POP, ...args], { cwd, env }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    const child = execFile(
+      process.execPath,
+      [POP, ...command.trim().split(/\s+/)],
+      { cwd, env },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
     child.stdin?.end(options.input ?? "");
   });
 }
@@ -52,13 +57,9 @@ describe("pop (command line)", function () {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "pop-cli-"));
-    const imported = await pop(
-      dir,
-      ["keys", "import", "--key-id", "studio-key", "--seed-hex", "-", "--out", "studio.key", "--json"],
-      {
-        input: `${RFC8032_SEED}\n`,
-      },
-    );
+    const imported = await pop(dir, "keys import --key-id studio-key --seed-hex - --out studio.key --json", {
+      input: `${RFC8032_SEED}\n`,
+    });
     expect(imported.code, imported.stderr).to.equal(0);
   });
   after(() => rm(dir, { recursive: true, force: true }));
@@ -70,7 +71,7 @@ describe("pop (command line)", function () {
   });
 
   it("generates a key and prints it as JSON", async () => {
-    const result = await pop(dir, ["keys", "generate", "--key-id", "fresh", "--out", "fresh.key", "--json"]);
+    const result = await pop(dir, `keys generate --key-id fresh --out fresh.key --json`);
     expect(result.code, result.stderr).to.equal(0);
     const printed = JSON.parse(result.stdout);
     expect(Object.keys(printed)).to.deep.equal(["keyId", "publicKey"]);
@@ -82,39 +83,29 @@ describe("pop (command line)", function () {
       join(dir, "big-seed.json"),
       JSON.stringify(fields()).replace('"seed":42', '"seed":18446744073709551615'),
     );
-    const created = await pop(dir, [
-      "packet",
-      "create",
-      "--in",
-      "big-seed.json",
-      "--key",
-      "studio.key",
-      "--out",
-      "big.cbor",
-      "--json",
-    ]);
+    const created = await pop(dir, `packet create --in big-seed.json --key studio.key --out big.cbor --json`);
     expect(created.code, created.stderr).to.equal(0);
     const { packetHash, packetCid, size } = JSON.parse(created.stdout);
     expect(packetHash).to.match(/^[0-9a-f]{64}$/);
     expect(packetCid).to.match(/^bafkrei/);
     expect(size).to.equal((await readFile(join(dir, "big.cbor"))).length);
 
-    const inspected = await pop(dir, ["packet", "inspect", "big.cbor"]);
+    const inspected = await pop(dir, `packet inspect big.cbor`);
     expect(JSON.parse(inspected.stdout).inputs.seed).to.equal("18446744073709551615");
     expect(JSON.parse(inspected.stdout).signingKeyId).to.equal("studio-key");
 
-    const verified = await pop(dir, ["packet", "verify", "big.cbor", "--public-key", RFC8032_PUBLIC, "--json"]);
+    const verified = await pop(dir, `packet verify big.cbor --public-key ${RFC8032_PUBLIC} --json`);
     expect(verified.code).to.equal(0);
     expect(JSON.parse(verified.stdout)).to.include({ valid: true, packetHash, packetCid });
   });
 
   it("exits 1 for a packet that does not verify", async () => {
     await writeFile(join(dir, "f.json"), JSON.stringify(fields()));
-    await pop(dir, ["packet", "create", "--in", "f.json", "--key", "studio.key", "--out", "t.cbor"]);
+    await pop(dir, `packet create --in f.json --key studio.key --out t.cbor`);
     const bytes = await readFile(join(dir, "t.cbor"));
     bytes[bytes.length - 3] = (bytes[bytes.length - 3] as number) ^ 1;
     await writeFile(join(dir, "t.cbor"), bytes);
-    const result = await pop(dir, ["packet", "verify", "t.cbor", "--public-key", RFC8032_PUBLIC]);
+    const result = await pop(dir, `packet verify t.cbor --public-key ${RFC8032_PUBLIC}`);
     expect(result.code).to.equal(1);
     expect(result.stdout).to.include("valid: false");
   });
@@ -126,92 +117,39 @@ describe("pop (command line)", function () {
         join(dir, `s${i}.json`),
         JSON.stringify(fields({ outputs: { assetHash: asset.repeat(32), assetSize: 10, mimeType: "image/png" } })),
       );
-      const made = await pop(dir, [
-        "packet",
-        "create",
-        "--in",
-        `s${i}.json`,
-        "--key",
-        "studio.key",
-        "--out",
-        `run/s${i}.cbor`,
-      ]);
+      const made = await pop(dir, `packet create --in s${i}.json --key studio.key --out run/s${i}.cbor`);
       expect(made.code, made.stderr).to.equal(0);
     }
-    const built = await pop(dir, [
-      "chain",
-      "build",
-      "--key",
-      "studio.key",
-      "--out",
-      "chain.json",
-      "--stage",
-      "generate",
-      "--stage",
-      "upscale",
-      "--json",
-      "run/s0.cbor",
-      "run/s1.cbor",
-    ]);
+    const built = await pop(
+      dir,
+      `chain build --key studio.key --out chain.json --stage generate --stage upscale --json run/s0.cbor run/s1.cbor`,
+    );
     expect(built.code, built.stderr).to.equal(0);
     const { chainId, chainHash, cid } = JSON.parse(built.stdout);
     expect(chainId).to.match(/^[0-9a-f-]{36}$/);
     expect(chainHash).to.match(/^[0-9a-f]{64}$/);
 
-    const ok = await pop(dir, [
-      "chain",
-      "verify",
-      "chain.json",
-      "--packets",
-      "run",
-      "--public-key",
-      RFC8032_PUBLIC,
-      "--cid",
-      cid,
-      "--json",
-    ]);
+    const ok = await pop(
+      dir,
+      `chain verify chain.json --packets run --public-key ${RFC8032_PUBLIC} --cid ${cid} --json`,
+    );
     expect(ok.code, ok.stdout).to.equal(0);
     expect(JSON.parse(ok.stdout)).to.include({ verdict: "valid", chainId, entries: 2 });
 
-    const human = await pop(dir, [
-      "chain",
-      "verify",
-      "chain.json",
-      "--packets",
-      "run",
-      "--public-key",
-      `studio-key=${RFC8032_PUBLIC}`,
-    ]);
+    const human = await pop(dir, `chain verify chain.json --packets run --public-key studio-key=${RFC8032_PUBLIC}`);
     expect(human.stdout).to.match(/^verdict: valid$/m);
     expect(human.stdout).to.include("✔ packets.signature");
 
     const s1 = await readFile(join(dir, "run/s1.cbor"));
     await rm(join(dir, "run/s1.cbor"));
-    const missing = await pop(dir, [
-      "chain",
-      "verify",
-      "chain.json",
-      "--packets",
-      "run",
-      "--public-key",
-      RFC8032_PUBLIC,
-    ]);
+    const missing = await pop(dir, `chain verify chain.json --packets run --public-key ${RFC8032_PUBLIC}`);
     expect(missing.code).to.equal(2);
     expect(missing.stdout).to.match(/^verdict: incomplete$/m);
 
     await writeFile(join(dir, "run/s1.cbor"), s1);
     const chain = await readFile(join(dir, "chain.json"), "utf8");
     await writeFile(join(dir, "edited.json"), chain.replace('"stageId":"upscale"', '"stageId":"upscale-v2"'));
-    const edited = await pop(dir, [
-      "chain",
-      "verify",
-      "edited.json",
-      "--packets",
-      "run",
-      "--public-key",
-      RFC8032_PUBLIC,
-      "--json",
-    ]);
+    const edited = await pop(dir, `chain verify edited.json --packets run --public-key ${RFC8032_PUBLIC} --json`);
     expect(edited.code).to.equal(1);
     expect(JSON.parse(edited.stdout).firstFailure).to.deep.include({ check: "entries.signature", entry: 1 });
   });
@@ -220,22 +158,12 @@ describe("pop (command line)", function () {
     await writeFile(join(dir, "summary.md"), "# Summary\nThe contract renews yearly.\n");
     await writeFile(join(dir, "contract.pdf"), "%PDF-1.7 not really");
     await writeFile(join(dir, "doc.json"), JSON.stringify(fields({ outputs: {} })));
-    const made = await pop(dir, [
-      "packet",
-      "create",
-      "--in",
-      "doc.json",
-      "--key",
-      "studio.key",
-      "--out",
-      "doc.cbor",
-      "--output-file",
-      "summary.md",
-      "--input-file",
-      "contract.pdf",
-    ]);
+    const made = await pop(
+      dir,
+      `packet create --in doc.json --key studio.key --out doc.cbor --output-file summary.md --input-file contract.pdf`,
+    );
     expect(made.code, made.stderr).to.equal(0);
-    const packet = JSON.parse((await pop(dir, ["packet", "inspect", "doc.cbor"])).stdout);
+    const packet = JSON.parse((await pop(dir, `packet inspect doc.cbor`)).stdout);
     expect(packet.outputs).to.deep.equal({
       mimeType: "text/markdown",
       assetHash: createHash("sha256").update("# Summary\nThe contract renews yearly.\n").digest("hex"),
@@ -246,7 +174,7 @@ describe("pop (command line)", function () {
 
   describe("on bad input", () => {
     it("exits 2 naming POP_KEY_PASSPHRASE when it is not set", async () => {
-      const result = await pop(dir, ["keys", "generate", "--key-id", "k", "--out", "k2.key"], {
+      const result = await pop(dir, `keys generate --key-id k --out k2.key`, {
         env: { POP_KEY_PASSPHRASE: undefined },
       });
       expect(result.code).to.equal(2);
@@ -254,7 +182,7 @@ describe("pop (command line)", function () {
     });
 
     it("exits 2 without echoing a wrong passphrase", async () => {
-      const result = await pop(dir, ["packet", "create", "--in", "f.json", "--key", "studio.key", "--out", "x.cbor"], {
+      const result = await pop(dir, `packet create --in f.json --key studio.key --out x.cbor`, {
         env: { POP_KEY_PASSPHRASE: "a very wrong passphrase" },
       });
       expect(result.code).to.equal(2);
@@ -262,67 +190,50 @@ describe("pop (command line)", function () {
       expect(result.stderr).to.not.include("a very wrong passphrase");
     });
 
-    it("exits 2 naming the field of an invalid hash", async () => {
-      await writeFile(
-        join(dir, "bad.json"),
-        JSON.stringify(fields({ outputs: { assetHash: "abcd", assetSize: 1, mimeType: "image/png" } })),
-      );
-      const result = await pop(dir, [
-        "packet",
-        "create",
-        "--in",
-        "bad.json",
-        "--key",
-        "studio.key",
-        "--out",
-        "bad.cbor",
-      ]);
-      expect(result.code).to.equal(2);
-      expect(result.stderr).to.include('"outputs.assetHash": must be 32 bytes, got 2');
-    });
-
-    it("exits 2 naming a negative size", async () => {
-      await writeFile(
-        join(dir, "neg.json"),
-        JSON.stringify(fields({ outputs: { assetHash: "ab".repeat(32), assetSize: -1, mimeType: "image/png" } })),
-      );
-      const result = await pop(dir, [
-        "packet",
-        "create",
-        "--in",
-        "neg.json",
-        "--key",
-        "studio.key",
-        "--out",
-        "neg.cbor",
-      ]);
-      expect(result.code).to.equal(2);
-      expect(result.stderr).to.include('"outputs.assetSize": must not be negative');
-    });
+    const badFields: [string, Record<string, unknown>, string][] = [
+      [
+        "an invalid hash",
+        { assetHash: "abcd", assetSize: 1, mimeType: "image/png" },
+        '"outputs.assetHash": must be 32 bytes, got 2',
+      ],
+      [
+        "a negative size",
+        { assetHash: "ab".repeat(32), assetSize: -1, mimeType: "image/png" },
+        '"outputs.assetSize": must not be negative',
+      ],
+    ];
+    for (const [name, outputs, message] of badFields) {
+      it(`exits 2 naming the field of ${name}`, async () => {
+        await writeFile(join(dir, "bad.json"), JSON.stringify(fields({ outputs })));
+        const result = await pop(dir, `packet create --in bad.json --key studio.key --out bad.cbor`);
+        expect(result.code).to.equal(2);
+        expect(result.stderr).to.include(message);
+      });
+    }
 
     it("refuses to overwrite an output without --force", async () => {
-      const result = await pop(dir, ["packet", "create", "--in", "f.json", "--key", "studio.key", "--out", "t.cbor"]);
+      const result = await pop(dir, `packet create --in f.json --key studio.key --out t.cbor`);
       expect(result.code).to.equal(2);
       expect(result.stderr).to.include("already exists");
     });
 
     it("exits 2 for an unknown command or option, with usage", async () => {
-      const unknown = await pop(dir, ["packet", "sign"]);
+      const unknown = await pop(dir, `packet sign`);
       expect(unknown.code).to.equal(2);
       expect(unknown.stderr).to.include('Unknown command "pop packet sign"');
-      const option = await pop(dir, ["packet", "verify", "x.cbor", "--pubkey", "00"]);
+      const option = await pop(dir, `packet verify x.cbor --pubkey 00`);
       expect(option.code).to.equal(2);
       expect(option.stderr).to.include("--pubkey").and.include("Usage: pop packet verify");
     });
 
     it("exits 2 for a public key that is not 32 bytes of hex", async () => {
-      const result = await pop(dir, ["packet", "verify", "t.cbor", "--public-key", "xyz"]);
+      const result = await pop(dir, `packet verify t.cbor --public-key xyz`);
       expect(result.code).to.equal(2);
       expect(result.stderr).to.include("--public-key must be 64 hex digits");
     });
 
     it("exits 2 when a file does not exist", async () => {
-      const result = await pop(dir, ["packet", "inspect", "nope.cbor"]);
+      const result = await pop(dir, `packet inspect nope.cbor`);
       expect(result.code).to.equal(2);
       expect(result.stderr).to.include("Cannot read packet nope.cbor: no such file");
     });
