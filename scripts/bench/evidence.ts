@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes, randomUUID, sign, verify } from "node
 import { buildChainscript } from "../../src/chainscript/build.ts";
 import { verifyChainscript } from "../../src/chainscript/verify.ts";
 import { cidFromSha256 } from "../../src/evidence/cid.ts";
+import { decodePacket } from "../../src/evidence/codec.ts";
 import { packetToJson } from "../../src/evidence/json.ts";
 import { createPacket, type PacketFields, type SignedPacket, verifyPacket } from "../../src/evidence/sign.ts";
 import { signerFromSeed } from "../../src/keys/fileSigner.ts";
@@ -29,8 +30,8 @@ export async function benchEvidence(): Promise<BenchLine[]> {
   const signer = signerFromSeed("bench-key", randomBytes(32));
   const fields = typicalFields();
   const sample = await createPacket(fields, signer);
-  // Bare node:crypto on a message the size of a packet's signed message.
-  const message = randomBytes(sample.bytes.length - 64 + 14 - 12);
+  // Bare node:crypto on exactly what a packet signature covers.
+  const message = decodePacket(sample.bytes).signingMessage;
   const { privateKey, publicKey } = generateKeyPairSync("ed25519");
   const bareSignature = sign(null, message, privateKey);
   const bareSign = await rate(() => sign(null, message, privateKey));

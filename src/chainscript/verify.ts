@@ -139,7 +139,7 @@ export async function verifyChainscript(parameters: VerifyChainscriptParameters)
     onResult.push(then);
   };
 
-  const chainTime = Math.max(...entries.map((entry) => entry.timestamp));
+  const chainTime = entries.reduce((latest, entry) => Math.max(latest, entry.timestamp), 0);
   const chainKey = await parameters.resolveKey(chain.signingKeyId, chainTime);
   if (
     checks.chainKey.expect(
