@@ -219,6 +219,26 @@ describe("verifyChainscript", () => {
     expect(report.checks.filter((c) => c.status === "skip").map((c) => c.id)).to.have.length(16);
   });
 
+  it("maps signature results from worker threads back to the right entries in a long chain", async () => {
+    const signer = fixedSigner();
+    const rogue = signerFromSeed("studio-key-2026", new Uint8Array(32).fill(5));
+    const packets = [];
+    for (let i = 0; i < 400; i++) {
+      const fields = sampleFields({ packetId: crypto.randomUUID(), timestamp: 1_767_225_600_000 + i });
+      packets.push(await createPacket(fields, i === 123 || i === 377 ? rogue : signer));
+    }
+    const built = await buildChainscript({
+      steps: packets.map((p, i) => ({ bytes: p.bytes, stageId: `item-${i}` })),
+      signer,
+    });
+    const store = new Map(packets.map((p) => [cidFromSha256(p.packetHash), p.bytes]));
+    const report = await verifyChainscript({ bytes: built.bytes, packets: store, resolveKey: onlyKey, threads: 2 });
+    const signatures = report.checks.find((c) => c.id === "packets.signature");
+    expect(signatures?.failures.map((f) => f.entry)).to.deep.equal([123, 377]);
+    expect(signatures?.checked).to.equal(400);
+    expect(statusOf(report, "entries.signature")).to.equal("pass");
+  });
+
   it("detects every single-byte change to a chainscript known by its CID", async () => {
     const bytes = run.built.bytes;
     await fc.assert(
