@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
-import { defineConfig } from "hardhat/config";
+import { configVariable, defineConfig } from "hardhat/config";
 
 /**
  * solc is not downloadable on the build machines, so Hardhat compiles with the
@@ -13,21 +13,36 @@ const solcPath = createRequire(import.meta.url).resolve("solc/soljson.js");
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
   solidity: {
+    // Both profiles optimise the same way, so the gas that tests measure is the gas deployments pay.
     profiles: {
       default: {
         version: SOLC_VERSION,
         path: solcPath,
+        settings: { optimizer: { enabled: true, runs: 10_000 } },
       },
       production: {
         version: SOLC_VERSION,
         path: solcPath,
-        settings: {
-          optimizer: { enabled: true, runs: 10_000 },
-        },
+        settings: { optimizer: { enabled: true, runs: 10_000 } },
       },
     },
   },
   networks: {
+    // Secrets come from hardhat-keystore (`npx hardhat keystore set NAME`) or the environment.
+    base: {
+      type: "http",
+      chainType: "op",
+      chainId: 8453,
+      url: configVariable("BASE_RPC_URL"),
+      accounts: [configVariable("DEPLOYER_PRIVATE_KEY")],
+    },
+    baseSepolia: {
+      type: "http",
+      chainType: "op",
+      chainId: 84532,
+      url: configVariable("BASE_SEPOLIA_RPC_URL"),
+      accounts: [configVariable("DEPLOYER_PRIVATE_KEY")],
+    },
     // Local stand-ins use their own chain ids so nothing local is mistaken for a real chain.
     baseLocal: {
       type: "edr-simulated",
@@ -39,6 +54,10 @@ export default defineConfig({
       chainType: "l1",
       chainId: 31338,
     },
+  },
+  verify: {
+    // One Etherscan API key (v2) covers Basescan for Base and Base Sepolia.
+    etherscan: { apiKey: configVariable("ETHERSCAN_API_KEY") },
   },
   test: {
     solidity: {
