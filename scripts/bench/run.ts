@@ -5,15 +5,25 @@
  */
 import { availableParallelism, cpus } from "node:os";
 import { benchEvidence } from "./evidence.ts";
-import { print } from "./measure.ts";
+import { type BenchLine, print } from "./measure.ts";
+import { benchLocalStore } from "./storage.ts";
 
 const check = process.argv.includes("--check");
 process.stdout.write(
   `node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? "unknown CPU"})\n\n`,
 );
-process.stdout.write("Evidence core\n");
-const lines = await benchEvidence();
-for (const line of lines) print(line);
+const suites: [string, () => Promise<BenchLine[]>][] = [
+  ["Evidence core", benchEvidence],
+  ["Storage", benchLocalStore],
+];
+const lines: BenchLine[] = [];
+for (const [title, suite] of suites) {
+  process.stdout.write(`\n${title}\n`);
+  for (const line of await suite()) {
+    print(line);
+    lines.push(line);
+  }
+}
 const missed = lines.filter((line) => line.target && !line.target.met);
 if (missed.length > 0) process.stdout.write(`\n${missed.length} target(s) missed.\n`);
 if (check && missed.length > 0) process.exitCode = 1;

@@ -3,6 +3,7 @@ import { type Command, parse } from "./args.ts";
 import { chainBuild, chainVerify } from "./commands/chain.ts";
 import { keysGenerate, keysImport } from "./commands/keys.ts";
 import { packetCreate, packetInspect, packetVerify } from "./commands/packet.ts";
+import { gateway, storeGet, storePut, storeStatus } from "./commands/store.ts";
 import { EXIT, UsageError } from "./errors.ts";
 
 const COMMANDS: Record<string, Command> = {
@@ -13,6 +14,10 @@ const COMMANDS: Record<string, Command> = {
   "packet inspect": packetInspect,
   "chain build": chainBuild,
   "chain verify": chainVerify,
+  "store put": storePut,
+  "store get": storeGet,
+  "store status": storeStatus,
+  gateway,
 };
 
 function help(): string {
@@ -27,13 +32,16 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(help());
     return group === undefined ? EXIT.usage : EXIT.ok;
   }
-  const command = COMMANDS[`${group} ${action}`];
+  // `pop gateway` is the one command without a sub-action.
+  const single = COMMANDS[group];
+  const command = single ?? COMMANDS[`${group} ${action}`];
+  const commandArgs = single === undefined ? rest : argv.slice(1);
   try {
     if (command === undefined)
       throw new UsageError(`Unknown command "pop ${[group, action].filter(Boolean).join(" ")}".`, {
         details: "Run pop --help for the list of commands.",
       });
-    const args = parse(command, rest);
+    const args = parse(command, commandArgs);
     if (args.values.help === true) {
       process.stdout.write(`Usage: ${command.usage}\n${command.summary}\n`);
       return EXIT.ok;

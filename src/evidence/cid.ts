@@ -50,12 +50,14 @@ export function sha256FromRawCid(cid: string): Uint8Array | undefined {
 export async function contentCid(bytes: Uint8Array): Promise<string> {
   if (bytes.length <= UNIXFS_CHUNK_SIZE) return rawCid(bytes);
   const discard = { put: async (cid: CID) => cid };
-  const result = await importBytes(bytes, discard, {
-    cidVersion: 1,
-    rawLeaves: true,
-    reduceSingleLeafToSelf: true,
-    chunker: fixedSize({ chunkSize: UNIXFS_CHUNK_SIZE }),
-    layout: balanced({ maxChildrenPerNode: UNIXFS_MAX_LINKS }),
-  });
-  return result.cid.toString();
+  return (await importBytes(bytes, discard, KUBO_CIDV1_IMPORT)).cid.toString();
 }
+
+/** ipfs-unixfs-importer options that reproduce `ipfs add --cid-version 1` (docs/decisions/006). */
+export const KUBO_CIDV1_IMPORT = {
+  cidVersion: 1,
+  rawLeaves: true,
+  reduceSingleLeafToSelf: true,
+  chunker: fixedSize({ chunkSize: UNIXFS_CHUNK_SIZE }),
+  layout: balanced({ maxChildrenPerNode: UNIXFS_MAX_LINKS }),
+} as const;

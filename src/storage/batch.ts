@@ -1,0 +1,60 @@
+import { CID } from "multiformats/cid";
+import { parseChainscript } from "../chainscript/chainscript.ts";
+import { BaseError } from "../errors.ts";
+import { rawCid } from "../evidence/cid.ts";
+import { encodeCar } from "./car.ts";
+import type { ContentProvider } from "./provider.ts";
+import { type Replication, type ReplicationOptions, replicate } from "./replicate.ts";
+import { type Block, fileBlocks } from "./unixfs.ts";
+
+/** The batch is inconsistent: the chainscript lists a packet the batch does not hold. */
+export class IncompleteBatchError extends BaseError {
+  override name = "IncompleteBatchError";
+}
+
+export interface StoredBatch extends Replication {
+  readonly chainscriptCid: string;
+  readonly packetCids: readonly string[];
+  /** The CAR that was uploaded (packets and chainscript, every one a root). */
+  readonly car: Uint8Array;
+}
+
+/**
+ * Stores a run's packets and its chainscript as one CAR on every provider.
+ * Every packet and the chainscript are CAR roots, so each provider pins each;
+ * `stored` is true only when the quorum confirmed all of them, and only if the
+ * chainscript lists no packet missing from the batch.
+ */
+export async function storeBatch(
+  providers: readonly ContentProvider[],
+  batch: { readonly packets: readonly Uint8Array[]; readonly chainscript: Uint8Array },
+  options: ReplicationOptions = {},
+): Promise<StoredBatch> {
+  const packetBlocks: Block[] = batch.packets.map((bytes) => ({ cid: CID.parse(rawCid(bytes)), bytes }));
+  const packetCids = packetBlocks.map((b) => b.cid.toString());
+  const held = new Set(packetCids);
+  const listed = parseChainscript(batch.chainscript).entries.map((entry) => entry.packetCid);
+  const missing = listed.filter((cid) => !held.has(cid));
+  if (missing.length > 0) {
+    throw new IncompleteBatchError(
+      `The chainscript lists ${missing.length} packet(s) the batch does not hold, first ${missing[0]}.`,
+    );
+  }
+  const chain = await fileBlocks(batch.chainscript);
+  const roots = [chain.root, ...packetBlocks.map((b) => b.cid)];
+  const car = await encodeCar(roots, [...chain.blocks, ...packetBlocks]);
+  const rootCids = roots.map(String);
+  const replication = await replicate(providers, (provider) => provider.putCar(car, rootCids), options);
+  return { ...replication, chainscriptCid: chain.root.toString(), packetCids, car };
+}
+
+/** Stores one object (a file of any size) on every provider, as {@link replicate} does. */
+export async function storeObject(
+  providers: readonly ContentProvider[],
+  bytes: Uint8Array,
+  options: ReplicationOptions = {},
+): Promise<Replication & { readonly cid: string }> {
+  const { root } = await fileBlocks(bytes);
+  const cid = root.toString();
+  return { ...(await replicate(providers, (provider) => provider.put(bytes, cid), options)), cid };
+}
