@@ -6,7 +6,7 @@
 import { availableParallelism, cpus } from "node:os";
 import { benchEvidence } from "./evidence.ts";
 import { type BenchLine, print } from "./measure.ts";
-import { benchLocalStore } from "./storage.ts";
+import { benchBatchUpload, benchLocalStore } from "./storage.ts";
 
 const check = process.argv.includes("--check");
 process.stdout.write(
@@ -14,7 +14,7 @@ process.stdout.write(
 );
 const suites: [string, () => Promise<BenchLine[]>][] = [
   ["Evidence core", benchEvidence],
-  ["Storage", benchLocalStore],
+  ["Storage", async () => [...(await benchLocalStore()), ...(await benchBatchUpload())]],
 ];
 const lines: BenchLine[] = [];
 for (const [title, suite] of suites) {

@@ -42,3 +42,65 @@ export async function benchLocalStore(): Promise<BenchLine[]> {
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * A run of 10,000 packets and its chainscript stored on the Kubo RPC stand-in:
+ * one `add` request per object, against one `dag/import` of a CAR.
+ */
+export async function benchBatchUpload(): Promise<BenchLine[]> {
+  const { startKuboStandin } = await import("../../test/storage/standins/kuboStandin.ts");
+  const { createKuboProvider } = await import("../../src/storage/providers/kubo.ts");
+  const { storeBatch } = await import("../../src/storage/batch.ts");
+  const { contentCid } = await import("../../src/evidence/cid.ts");
+  const { buildChainscript } = await import("../../src/chainscript/build.ts");
+  const { createPacket } = await import("../../src/evidence/sign.ts");
+  const { signerFromSeed } = await import("../../src/keys/fileSigner.ts");
+
+  const signer = signerFromSeed("bench-key", randomBytes(32));
+  const hash = () => new Uint8Array(randomBytes(32));
+  const packets: Uint8Array[] = [];
+  for (let i = 0; i < OBJECTS; i++) {
+    const fields = {
+      tenantId: "studio-aurora",
+      processId: "bench",
+      inputs: { promptHash: hash(), modelId: "m", seed: BigInt(i), parameters: { cfg: 7.5 } },
+      execution: { durationMs: i, deviceClass: "H100", pipelineHash: hash() },
+      outputs: { assetHash: hash(), assetSize: 1, mimeType: "image/png" },
+    };
+    packets.push((await createPacket(fields, signer)).bytes);
+  }
+  const chain = await buildChainscript({ steps: packets.map((bytes, i) => ({ bytes, stageId: `item-${i}` })), signer });
+
+  const perObjectNode = await startKuboStandin();
+  const carNode = await startKuboStandin();
+  try {
+    const perObject = createKuboProvider({ url: perObjectNode.url });
+    let start = performance.now();
+    for (const bytes of [...packets, chain.bytes]) await perObject.put(bytes, await contentCid(bytes));
+    const perObjectSeconds = (performance.now() - start) / 1000;
+    process.stderr.write(`  (per object: ${perObjectSeconds.toFixed(1)} s)\n`);
+
+    const viaCar = createKuboProvider({ url: carNode.url });
+    start = performance.now();
+    const stored = await storeBatch([viaCar], { packets, chainscript: chain.bytes });
+    const carSeconds = (performance.now() - start) / 1000;
+    if (!stored.stored) throw new Error("the CAR upload was not confirmed");
+    const ratio = perObjectSeconds / carSeconds;
+    return [
+      {
+        name: "10,000 packets + chainscript, one request per object",
+        value: perObjectSeconds,
+        unit: "s (Kubo RPC stand-in)",
+      },
+      {
+        name: "10,000 packets + chainscript, one CAR (dag/import)",
+        value: carSeconds,
+        unit: `s = ${ratio.toFixed(1)}× faster`,
+        target: { text: "≥ 20× faster", met: ratio >= 20 },
+      },
+    ];
+  } finally {
+    await perObjectNode.close();
+    await carNode.close();
+  }
+}

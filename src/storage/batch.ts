@@ -1,11 +1,9 @@
-import { CID } from "multiformats/cid";
 import { parseChainscript } from "../chainscript/chainscript.ts";
 import { BaseError } from "../errors.ts";
-import { rawCid } from "../evidence/cid.ts";
 import { encodeCar } from "./car.ts";
 import type { ContentProvider } from "./provider.ts";
 import { type Replication, type ReplicationOptions, replicate } from "./replicate.ts";
-import { type Block, fileBlocks } from "./unixfs.ts";
+import { type Block, fileBlocks, rawBlock } from "./unixfs.ts";
 
 /** The batch is inconsistent: the chainscript lists a packet the batch does not hold. */
 export class IncompleteBatchError extends BaseError {
@@ -30,7 +28,7 @@ export async function storeBatch(
   batch: { readonly packets: readonly Uint8Array[]; readonly chainscript: Uint8Array },
   options: ReplicationOptions = {},
 ): Promise<StoredBatch> {
-  const packetBlocks: Block[] = batch.packets.map((bytes) => ({ cid: CID.parse(rawCid(bytes)), bytes }));
+  const packetBlocks: Block[] = batch.packets.map(rawBlock);
   const packetCids = packetBlocks.map((b) => b.cid.toString());
   const held = new Set(packetCids);
   const listed = parseChainscript(batch.chainscript).entries.map((entry) => entry.packetCid);
@@ -42,7 +40,7 @@ export async function storeBatch(
   }
   const chain = await fileBlocks(batch.chainscript);
   const roots = [chain.root, ...packetBlocks.map((b) => b.cid)];
-  const car = await encodeCar(roots, [...chain.blocks, ...packetBlocks]);
+  const car = encodeCar(roots, [...chain.blocks, ...packetBlocks]);
   const rootCids = roots.map(String);
   const replication = await replicate(providers, (provider) => provider.putCar(car, rootCids), options);
   return { ...replication, chainscriptCid: chain.root.toString(), packetCids, car };

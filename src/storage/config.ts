@@ -3,6 +3,9 @@ import { BaseError } from "../errors.ts";
 import { FsBlockstore } from "./fsBlockstore.ts";
 import { LocalStore } from "./local.ts";
 import type { ContentProvider } from "./provider.ts";
+import { filebaseFromEnv, kuboFromEnv, pinataFromEnv } from "./providers/env.ts";
+import { createKuboProvider } from "./providers/kubo.ts";
+import { createPinataProvider } from "./providers/pinata.ts";
 
 /** A storage setting in the environment is missing or wrong. */
 export class StorageConfigError extends BaseError {
@@ -34,6 +37,9 @@ export function gatewaysFromEnv(env: Env = process.env): string[] {
 
 const FACTORIES: Readonly<Record<string, (env: Env) => ContentProvider>> = {
   local: (env) => localStoreFromEnv(env),
+  pinata: (env) => createPinataProvider(pinataFromEnv(env)),
+  kubo: (env) => createKuboProvider(kuboFromEnv(env)),
+  filebase: (env) => createKuboProvider(filebaseFromEnv(env)),
 };
 
 /**

@@ -32,7 +32,7 @@ export class LocalStore implements ContentProvider {
   }
 
   async putCar(car: Uint8Array, roots: readonly string[]): Promise<void> {
-    const decoded = await decodeCar(car);
+    const decoded = decodeCar(car);
     for (const [key, bytes] of decoded.blocks) await this.blocks.put(parseCid(key), bytes);
     for (const root of roots) {
       if (!(await this.has(root))) throw new CidMismatchError("the CAR", root, "(a DAG with missing blocks)");

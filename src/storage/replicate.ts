@@ -1,4 +1,5 @@
 import { BaseError } from "../errors.ts";
+import { sleep } from "./http.ts";
 import type { ContentProvider } from "./provider.ts";
 
 export type ReplicaState = "confirmed" | "pending" | "failed";
@@ -33,8 +34,6 @@ export interface Replication {
 export class QuorumError extends BaseError {
   override name = "QuorumError";
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Runs `write` against every provider at once and resolves as soon as the

@@ -62,7 +62,7 @@ async function fromGateway(
     if (!blockMatches(cid, body)) throw new CidMismatchError(gateway, cid.toString(), "(other bytes)");
     return new Map([[cid.toString(), body]]);
   }
-  return (await decodeCar(body, gateway)).blocks;
+  return decodeCar(body, gateway).blocks;
 }
 
 function outcomeOf(gateway: string, error: unknown): GatewayOutcome {

@@ -3,6 +3,7 @@ import { UnixFS } from "ipfs-unixfs";
 import { importBytes } from "ipfs-unixfs-importer";
 import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
+import * as Digest from "multiformats/hashes/digest";
 import { sha256 } from "#crypto";
 import { equalBytes } from "../bytes.ts";
 import { KUBO_CIDV1_IMPORT, rawCid, UNIXFS_CHUNK_SIZE } from "../evidence/cid.ts";
@@ -28,6 +29,11 @@ export function blockMatches(cid: CID, bytes: Uint8Array): boolean {
   return cid.multihash.code === SHA2_256 && equalBytes(cid.multihash.digest, sha256(bytes));
 }
 
+/** `bytes` as one raw block (`bafkrei…`). */
+export function rawBlock(bytes: Uint8Array): Block {
+  return { cid: CID.createV1(raw.code, Digest.create(SHA2_256, sha256(bytes))), bytes };
+}
+
 /**
  * The blocks of `bytes` as Kubo stores them with its CIDv1 defaults: one raw
  * block up to 256 KiB, else raw leaves under dag-pb UnixFS nodes. The root is
@@ -35,8 +41,8 @@ export function blockMatches(cid: CID, bytes: Uint8Array): boolean {
  */
 export async function fileBlocks(bytes: Uint8Array): Promise<{ root: CID; blocks: Block[] }> {
   if (bytes.length <= UNIXFS_CHUNK_SIZE) {
-    const cid = CID.parse(rawCid(bytes));
-    return { root: cid, blocks: [{ cid, bytes }] };
+    const block = rawBlock(bytes);
+    return { root: block.cid, blocks: [block] };
   }
   const blocks: Block[] = [];
   const collect = {

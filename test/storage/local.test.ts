@@ -58,7 +58,7 @@ describe("LocalStore and its trustless gateway", () => {
         const car = await fetch(`${gateway.url}/ipfs/${cid}?format=car`);
         expect(car.status).to.equal(200);
         expect(car.headers.get("content-type")).to.match(/^application\/vnd\.ipld\.car; version=1/);
-        const decoded = await decodeCar(new Uint8Array(await car.arrayBuffer()));
+        const decoded = decodeCar(new Uint8Array(await car.arrayBuffer()));
         expect(decoded.roots.map(String)).to.deep.equal([cid]);
         expect(decoded.blocks.size).to.equal(4); // root + 3 leaves
 

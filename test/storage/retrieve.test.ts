@@ -76,7 +76,7 @@ describe("retrieve (verified, racing gateways)", () => {
     const cid = await store.add(bytes);
     const { root, blocks } = await fileBlocks(bytes);
     const forged = blocks.map((b, i) => (i === 1 ? { cid: b.cid, bytes: randomBytes(b.bytes.length) } : b));
-    const car = await encodeCar([root], forged);
+    const car = encodeCar([root], forged);
     const liar = await fakeGateway(() => ({ status: 200, body: car }));
     closers.push(liar.close);
     const alone = await retrieve(cid, { gateways: [liar.url], retry: FAST }).catch((e: unknown) => e);
