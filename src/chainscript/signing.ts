@@ -1,5 +1,5 @@
 import { sha256 } from "#crypto";
-import { concatBytes } from "../bytes.ts";
+import { concatAll, concatBytes } from "../bytes.ts";
 import { CHAIN_CONTEXT, ENTRY_CONTEXT } from "../evidence/context.ts";
 import type { ChainEntry } from "./chainscript.ts";
 import { jcs } from "./jcs.ts";
@@ -22,5 +22,5 @@ export function chainSigningMessage(chainHash: Uint8Array): Uint8Array {
 
 /** SHA-256 of the 32-byte packet hashes concatenated in sequence order. */
 export function computeChainHash(packetHashes: readonly Uint8Array[]): Uint8Array {
-  return sha256(concatBytes(...packetHashes));
+  return sha256(concatAll(packetHashes));
 }

@@ -5,7 +5,7 @@ import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import * as Digest from "multiformats/hashes/digest";
 import { sha256 } from "#crypto";
-import { equalBytes } from "../bytes.ts";
+import { concatAll, equalBytes } from "../bytes.ts";
 import { KUBO_CIDV1_IMPORT, rawCid, UNIXFS_CHUNK_SIZE } from "../evidence/cid.ts";
 import { CidMismatchError, InvalidCidError } from "./errors.ts";
 
@@ -91,15 +91,7 @@ export async function assembleFile(
     return true;
   };
   if (!(await visit(root))) return undefined;
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatAll(parts);
 }
 
 /** The CIDs of every block under `root`, root first, depth first: the order of a DFS CAR. */

@@ -1,6 +1,6 @@
-import { bytesReader, readHeader } from "@ipld/car/decoder";
 import { CID } from "multiformats/cid";
 import { BaseError } from "../../errors.ts";
+import { carRoots } from "../car.ts";
 
 /** The CAR does not declare the roots it is uploaded for; no provider can confirm them. */
 export class CarRootsError extends BaseError {
@@ -56,7 +56,7 @@ export function sameCid(a: string, b: string): boolean {
 export async function assertCarRoots(car: Uint8Array, roots: readonly string[]): Promise<void> {
   let declared: string[];
   try {
-    declared = (await readHeader(bytesReader(car))).roots.map(String);
+    declared = carRoots(car);
   } catch (error) {
     throw new CarRootsError([...roots], [], error);
   }
