@@ -72,19 +72,25 @@ export function confirmImportedRoots(
   values: readonly Record<string, unknown>[],
   roots: readonly string[],
 ): void {
-  // Keyed by one spelling per CID: a batch CAR has a root per packet, thousands of them.
+  // Looked up by the exact spelling first: a batch CAR has a root per packet, thousands of them, and
+  // normalising every CID would cost more than the upload. Other spellings are normalised on a miss.
   const reported = new Map<string, { cid: string; pinError: string }>();
   for (const value of values) {
     const root = value.Root;
     if (!isRecord(root) || !isRecord(root.Cid) || typeof root.Cid["/"] !== "string") continue;
     const cid = root.Cid["/"];
-    reported.set(cidKey(cid), { cid, pinError: typeof root.PinErrorMsg === "string" ? root.PinErrorMsg : "" });
+    reported.set(cid, { cid, pinError: typeof root.PinErrorMsg === "string" ? root.PinErrorMsg : "" });
   }
-  const expected = new Set(roots.map(cidKey));
+  let normalised: Map<string, { cid: string; pinError: string }> | undefined;
   for (const root of roots) {
-    const entry = reported.get(cidKey(root));
+    let entry = reported.get(root);
     if (entry === undefined) {
-      const stranger = [...reported.entries()].find(([key]) => !expected.has(key))?.[1];
+      normalised ??= new Map([...reported.values()].map((r) => [cidKey(r.cid), r]));
+      entry = normalised.get(cidKey(root));
+    }
+    if (entry === undefined) {
+      const expected = new Set(roots.map(cidKey));
+      const stranger = [...reported.values()].find((r) => !expected.has(cidKey(r.cid)));
       if (stranger !== undefined) throw new CidMismatchError(provider, root, stranger.cid);
       throw new ProviderError(provider, `dag/import did not report root ${root}`, { retryable: true });
     }
