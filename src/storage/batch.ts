@@ -1,6 +1,7 @@
 import { parseChainscript } from "../chainscript/chainscript.ts";
 import { BaseError } from "../errors.ts";
 import { encodeCar } from "./car.ts";
+import { cidText } from "./cidBytes.ts";
 import type { ContentProvider } from "./provider.ts";
 import { type Replication, type ReplicationOptions, replicate } from "./replicate.ts";
 import { type Block, fileBlocks, rawBlock } from "./unixfs.ts";
@@ -29,7 +30,7 @@ export async function storeBatch(
   options: ReplicationOptions = {},
 ): Promise<StoredBatch> {
   const packetBlocks: Block[] = batch.packets.map(rawBlock);
-  const packetCids = packetBlocks.map((b) => b.cid.toString());
+  const packetCids = packetBlocks.map((b) => cidText(b.cid.bytes));
   const held = new Set(packetCids);
   const listed = parseChainscript(batch.chainscript).entries.map((entry) => entry.packetCid);
   const missing = listed.filter((cid) => !held.has(cid));
@@ -41,7 +42,7 @@ export async function storeBatch(
   const chain = await fileBlocks(batch.chainscript);
   const roots = [chain.root, ...packetBlocks.map((b) => b.cid)];
   const car = encodeCar(roots, [...chain.blocks, ...packetBlocks]);
-  const rootCids = roots.map(String);
+  const rootCids = roots.map((root) => cidText(root.bytes));
   const replication = await replicate(providers, (provider) => provider.putCar(car, rootCids), options);
   return { ...replication, chainscriptCid: chain.root.toString(), packetCids, car };
 }

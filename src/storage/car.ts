@@ -1,15 +1,17 @@
-import { CarBufferReader } from "@ipld/car/buffer-reader";
-import { CID } from "multiformats/cid";
-import { concatAll } from "../bytes.ts";
+import type { CID } from "multiformats/cid";
+import { sha256 } from "#crypto";
+import { concatAll, equalBytes } from "../bytes.ts";
 import { decodeCanonical } from "../evidence/cbor/decode.ts";
 import { encodeCanonical } from "../evidence/cbor/encode.ts";
 import { MalformedCborError } from "../evidence/cbor/errors.ts";
 import { Tagged } from "../evidence/cbor/types.ts";
 import { rawCid } from "../evidence/cid.ts";
+import { type CidView, cidText, readCid } from "./cidBytes.ts";
 import { CidMismatchError } from "./errors.ts";
-import { type Block, blockMatches } from "./unixfs.ts";
+import type { Block } from "./unixfs.ts";
 
 const LINK_TAGS: ReadonlySet<number> = new Set([42]);
+const SHA2_256 = 0x12;
 
 /** Unsigned LEB128, the length prefix of CAR sections. */
 function varint(value: number): number[] {
@@ -53,6 +55,10 @@ export function encodeCar(roots: readonly CID[], blocks: Iterable<Block>): Uint8
  * @throws {NonCanonicalEncodingError | MalformedCborError} for a header that is not canonical CBOR.
  */
 export function carRoots(car: Uint8Array): string[] {
+  return readHeader(car).roots;
+}
+
+function readHeader(car: Uint8Array): { roots: string[]; end: number } {
   let length = 0;
   let shift = 0;
   let offset = 0;
@@ -65,27 +71,54 @@ export function carRoots(car: Uint8Array): string[] {
   }
   const header = decodeCanonical(car.subarray(offset, offset + length), { allowedTags: LINK_TAGS }) as {
     roots?: unknown;
+    version?: unknown;
   };
+  if (header.version !== 1) throw new MalformedCborError("the CAR is not version 1", offset);
   if (!Array.isArray(header.roots)) throw new MalformedCborError("the CAR header has no roots", offset);
-  return header.roots.map((root: unknown) => {
+  const roots = header.roots.map((root: unknown) => {
     if (!(root instanceof Tagged) || !(root.value instanceof Uint8Array) || root.value[0] !== 0) {
       throw new MalformedCborError("a CAR root is not a DAG-CBOR link", offset);
     }
-    return CID.decode(root.value.subarray(1)).toString();
+    return cidText(root.value.subarray(1));
   });
+  return { roots, end: offset + length };
 }
 
 /**
- * Reads a CAR and verifies every block against its CID.
+ * Reads a CARv1 and verifies every block against its CID, in one pass over
+ * the bytes. Blocks are views into `car`.
  *
  * @throws {CidMismatchError} naming `source` for the first block whose bytes do not match.
+ * @throws {MalformedCborError} when the bytes are not a CARv1.
  */
-export function decodeCar(car: Uint8Array, source = "the CAR"): { roots: CID[]; blocks: Map<string, Uint8Array> } {
-  const reader = CarBufferReader.fromBytes(car);
+export function decodeCar(car: Uint8Array, source = "the CAR"): { roots: string[]; blocks: Map<string, Uint8Array> } {
+  const { roots, end } = readHeader(car);
   const blocks = new Map<string, Uint8Array>();
-  for (const { cid, bytes } of reader.blocks()) {
-    if (!blockMatches(cid, bytes)) throw new CidMismatchError(source, cid.toString(), rawCid(bytes));
-    blocks.set(cid.toString(), bytes);
+  let offset = end;
+  while (offset < car.length) {
+    let length = 0;
+    let shift = 0;
+    for (;;) {
+      const byte = car[offset++];
+      if (byte === undefined) throw new MalformedCborError("the CAR ends inside a section length", offset);
+      length += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+      if (byte < 0x80) break;
+    }
+    const sectionEnd = offset + length;
+    if (sectionEnd > car.length) throw new MalformedCborError("a CAR section runs past the end", offset);
+    let cid: CidView;
+    try {
+      cid = readCid(car, offset);
+    } catch (error) {
+      throw new MalformedCborError(`a CAR section does not start with a CID (${(error as Error).message})`, offset);
+    }
+    const bytes = car.subarray(cid.end, sectionEnd);
+    if (cid.hashCode !== SHA2_256 || !equalBytes(sha256(bytes), cid.digest)) {
+      throw new CidMismatchError(source, cid.text, rawCid(bytes));
+    }
+    blocks.set(cid.text, bytes);
+    offset = sectionEnd;
   }
-  return { roots: reader.getRoots(), blocks };
+  return { roots, blocks };
 }

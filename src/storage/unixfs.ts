@@ -29,9 +29,16 @@ export function blockMatches(cid: CID, bytes: Uint8Array): boolean {
   return cid.multihash.code === SHA2_256 && equalBytes(cid.multihash.digest, sha256(bytes));
 }
 
-/** `bytes` as one raw block (`bafkrei…`). */
+/** CIDv1, raw codec, sha2-256 multihash of 32 bytes: the fixed first four bytes of every raw block's CID. */
+const RAW_SHA256_PREFIX = Uint8Array.of(0x01, raw.code, SHA2_256, 0x20);
+
+/** `bytes` as one raw block (`bafkrei…`). The CID is assembled directly: a batch makes ten thousand. */
 export function rawBlock(bytes: Uint8Array): Block {
-  return { cid: CID.createV1(raw.code, Digest.create(SHA2_256, sha256(bytes))), bytes };
+  const cidBytes = new Uint8Array(36);
+  cidBytes.set(RAW_SHA256_PREFIX);
+  cidBytes.set(sha256(bytes), 4);
+  const multihash = new Digest.Digest(SHA2_256, 32, cidBytes.subarray(4), cidBytes.subarray(2));
+  return { cid: new CID(1, raw.code, multihash, cidBytes), bytes };
 }
 
 /**

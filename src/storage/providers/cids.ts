@@ -60,7 +60,13 @@ export async function assertCarRoots(car: Uint8Array, roots: readonly string[]):
   } catch (error) {
     throw new CarRootsError([...roots], [], error);
   }
-  const declaredKeys = new Set(declared.map(cidKey));
-  const missing = roots.filter((root) => !declaredKeys.has(cidKey(root)));
+  // Exact spellings first (thousands of roots in a batch); other spellings are normalised only on a miss.
+  const exact = new Set(declared);
+  let normalised: Set<string> | undefined;
+  const missing = roots.filter((root) => {
+    if (exact.has(root)) return false;
+    normalised ??= new Set(declared.map(cidKey));
+    return !normalised.has(cidKey(root));
+  });
   if (missing.length > 0 || roots.length === 0) throw new CarRootsError(missing, declared);
 }

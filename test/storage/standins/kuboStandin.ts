@@ -42,12 +42,13 @@ export async function startKuboStandin(options: { auth?: string } = {}): Promise
   const pins = new Set<string>();
 
   /** Why `root` cannot be pinned (a block of its DAG is missing), or "" when it can. */
-  const pinError = (root: CID): string => {
-    const bytes = blocks.get(root.toString());
+  const pinError = (root: string): string => {
+    const bytes = blocks.get(root);
     if (bytes === undefined) return `block was not found locally (offline): ipld: could not find ${root}`;
-    if (root.code !== dagPb.code) return "";
+    // Raw sha2-256 CIDv1s (every packet) have no links; only parse the others.
+    if (root.startsWith("bafkrei") || CID.parse(root).code !== dagPb.code) return "";
     for (const link of dagPb.decode(bytes).Links) {
-      const missing = pinError(link.Hash);
+      const missing = pinError(link.Hash.toString());
       if (missing !== "") return missing;
     }
     return "";
@@ -82,8 +83,9 @@ export async function startKuboStandin(options: { auth?: string } = {}): Promise
     if (request.url.searchParams.get("pin-roots") === "false") return sendLines(res, []);
     const lines = car.roots.map((root) => {
       const message = pinError(root);
-      if (message === "") pins.add(root.toString());
-      const reported = fault !== undefined && "lie" in fault ? (fault.cid ?? otherCid(root.bytes)) : root.toString();
+      if (message === "") pins.add(root);
+      const reported =
+        fault !== undefined && "lie" in fault ? (fault.cid ?? otherCid(new TextEncoder().encode(root))) : root;
       return { Root: { Cid: { "/": reported }, PinErrorMsg: message } };
     });
     sendLines(res, lines);
