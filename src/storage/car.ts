@@ -6,7 +6,7 @@ import { encodeCanonical } from "../evidence/cbor/encode.ts";
 import { MalformedCborError } from "../evidence/cbor/errors.ts";
 import { Tagged } from "../evidence/cbor/types.ts";
 import { rawCid } from "../evidence/cid.ts";
-import { type CidView, cidText, readCid } from "./cidBytes.ts";
+import { type CidView, cidText, readCid, readVarint } from "./cidBytes.ts";
 import { CidMismatchError } from "./errors.ts";
 import type { Block } from "./unixfs.ts";
 
@@ -47,6 +47,14 @@ export function encodeCar(roots: readonly CID[], blocks: Iterable<Block>): Uint8
   return concatAll(parts);
 }
 
+function varintAt(car: Uint8Array, offset: number, what: string): [number, number] {
+  try {
+    return readVarint(car, offset);
+  } catch {
+    throw new MalformedCborError(`the CAR ends inside ${what}`, offset);
+  }
+}
+
 /**
  * The roots a CAR's header declares, read with the strict CBOR decoder (a
  * CARv1 header is canonical DAG-CBOR). Much faster than a general DAG-CBOR
@@ -59,16 +67,7 @@ export function carRoots(car: Uint8Array): string[] {
 }
 
 function readHeader(car: Uint8Array): { roots: string[]; end: number } {
-  let length = 0;
-  let shift = 0;
-  let offset = 0;
-  for (;;) {
-    const byte = car[offset++];
-    if (byte === undefined) throw new MalformedCborError("the CAR ends inside its header length", offset);
-    length += (byte & 0x7f) * 2 ** shift;
-    shift += 7;
-    if (byte < 0x80) break;
-  }
+  const [length, offset] = varintAt(car, 0, "the header length");
   const header = decodeCanonical(car.subarray(offset, offset + length), { allowedTags: LINK_TAGS }) as {
     roots?: unknown;
     version?: unknown;
@@ -96,15 +95,8 @@ export function decodeCar(car: Uint8Array, source = "the CAR"): { roots: string[
   const blocks = new Map<string, Uint8Array>();
   let offset = end;
   while (offset < car.length) {
-    let length = 0;
-    let shift = 0;
-    for (;;) {
-      const byte = car[offset++];
-      if (byte === undefined) throw new MalformedCborError("the CAR ends inside a section length", offset);
-      length += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-      if (byte < 0x80) break;
-    }
+    const [length, start] = varintAt(car, offset, "a section length");
+    offset = start;
     const sectionEnd = offset + length;
     if (sectionEnd > car.length) throw new MalformedCborError("a CAR section runs past the end", offset);
     let cid: CidView;

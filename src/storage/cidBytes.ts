@@ -44,7 +44,8 @@ export interface CidView {
   readonly end: number;
 }
 
-function readVarint(buffer: Uint8Array, offset: number): [value: number, end: number] {
+/** An unsigned LEB128 varint at `offset`: its value and the offset after it. */
+export function readVarint(buffer: Uint8Array, offset: number): [value: number, end: number] {
   let value = 0;
   let shift = 0;
   let at = offset;

@@ -1,5 +1,9 @@
 import { expect } from "chai";
+import fc from "fast-check";
+import { fromBase64Url, toBase64Url } from "../../src/bytes.ts";
+import { InvalidChainscriptError, validateChainscript } from "../../src/chainscript/chainscript.ts";
 import { jcs } from "../../src/chainscript/jcs.ts";
+import { threeStageRun } from "../helpers/run.ts";
 
 describe("jcs (RFC 8785)", () => {
   it("serializes the §3.2.2 example: ES6 numbers, minimal string escapes, sorted keys", () => {
@@ -34,5 +38,31 @@ describe("jcs (RFC 8785)", () => {
     expect(() => jcs({ a: Number.NaN })).to.throw(/not a JSON number/);
     expect(() => jcs({ a: "\ud800" })).to.throw(/lone UTF-16 surrogate/);
     expect(() => jcs({ a: 1n })).to.throw(/bigint is not a JSON value/);
+  });
+});
+
+describe("chainscript signature fields", () => {
+  it("accept exactly the unpadded base64url spellings of 64 bytes", async () => {
+    const { built } = await threeStageRun();
+    const accepts = (signature: string) => {
+      try {
+        validateChainscript({ ...built.chainscript, chainSignature: signature });
+        return true;
+      } catch (error) {
+        if (error instanceof InvalidChainscriptError) return false;
+        throw error;
+      }
+    };
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 64, maxLength: 64 }), (bytes) => accepts(toBase64Url(bytes))),
+      { seed: 64, numRuns: 300 },
+    );
+    const alphabet = [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/"];
+    fc.assert(
+      fc.property(fc.string({ minLength: 84, maxLength: 88, unit: fc.constantFrom(...alphabet) }), (text) => {
+        expect(accepts(text)).to.equal(fromBase64Url(text)?.length === 64);
+      }),
+      { seed: 65, numRuns: 3000 },
+    );
   });
 });
