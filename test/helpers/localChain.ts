@@ -1,0 +1,55 @@
+import { readFileSync } from "node:fs";
+import { network } from "hardhat";
+import { type Address, createPublicClient, createWalletClient, defineChain, type Hex, http } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { processAnchorRegistryAbi } from "../../src/anchor/abi.ts";
+
+/** Hardhat's well-known development accounts (public test keys, funded on every simulated chain). */
+export const DEV_KEYS: readonly Hex[] = [
+  "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+  "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+  "0x5de4111afa1a4b94908f83103eb1f1706367c2e97e87b0d1d7d1b9b6a79ec1c5",
+  "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+  "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
+];
+
+export interface LocalChain {
+  /** JSON-RPC URL on 127.0.0.1. */
+  readonly url: string;
+  readonly chain: ReturnType<typeof defineChain>;
+  readonly registry: Address;
+  close(): Promise<void>;
+}
+
+/**
+ * A simulated Base (chain 31337, `op`) served as a real JSON-RPC server on a
+ * free port, with the registry deployed by account 0 (also the registrar).
+ */
+export async function startLocalBase(): Promise<LocalChain> {
+  const server = await network.createServer({ network: "baseLocal", chainType: "op" }, "127.0.0.1", 0);
+  const { address, port } = await server.listen();
+  const url = `http://${address}:${port}`;
+  const chain = defineChain({
+    id: 31337,
+    name: "Base (local stand-in)",
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [url] } },
+  });
+  const deployer = privateKeyToAccount(DEV_KEYS[0] as Hex);
+  const wallet = createWalletClient({ account: deployer, chain, transport: http(url) });
+  const client = createPublicClient({ chain, transport: http(url) });
+  const artifact = JSON.parse(
+    readFileSync(
+      new URL("../../artifacts/contracts/ProcessAnchorRegistry.sol/ProcessAnchorRegistry.json", import.meta.url),
+      "utf8",
+    ),
+  ) as { bytecode: Hex };
+  const hash = await wallet.deployContract({
+    abi: processAnchorRegistryAbi,
+    bytecode: artifact.bytecode,
+    args: ["http://127.0.0.1:42069/metadata/{id}.json", deployer.address],
+  });
+  const receipt = await client.waitForTransactionReceipt({ hash });
+  if (!receipt.contractAddress) throw new Error("the registry was not deployed");
+  return { url, chain, registry: receipt.contractAddress, close: () => server.close() };
+}
