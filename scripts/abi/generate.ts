@@ -8,7 +8,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { abiSource } from "./source.ts";
 
 const out = new URL("../../src/anchor/abi.ts", import.meta.url);
-const read = (path: string) => JSON.parse(readFileSync(new URL(`../../artifacts/contracts/${path}`, import.meta.url), "utf8")).abi;
+const read = (path: string) =>
+  JSON.parse(readFileSync(new URL(`../../artifacts/contracts/${path}`, import.meta.url), "utf8")).abi;
 writeFileSync(
   out,
   abiSource({
