@@ -20,6 +20,8 @@ export interface CheckResult {
   readonly failed: number;
   /** The first failures, in entry order (at most {@link MAX_LISTED_FAILURES}). */
   readonly failures: readonly CheckFailure[];
+  /** Present on checks that only run when asked for: their `skip` is not missing content. */
+  readonly optional?: true;
 }
 
 /** `incomplete`: nothing failed, but some content was not available to check. */
@@ -83,6 +85,7 @@ export class Check {
       skipped: this.#skipped,
       failed: this.#failed,
       failures,
+      ...(this.optional ? { optional: true as const } : {}),
     };
   }
 }
@@ -92,11 +95,18 @@ export class Check {
  * content (verdict `incomplete`) only when its id is in `availabilityChecks`.
  */
 export function buildReport(checks: readonly Check[], availabilityChecks: ReadonlySet<string>): VerificationReport {
-  const results = checks.map((check) => check.result());
+  return summarize(
+    checks.map((check) => check.result()),
+    availabilityChecks,
+  );
+}
+
+/** The verdict and first failure of check results already taken, in protocol order. */
+export function summarize(results: readonly CheckResult[], availabilityChecks: ReadonlySet<string>): VerificationReport {
   const failedResults = results.filter((r) => r.status === "fail");
   const first = failedResults[0];
   const firstFailure = first === undefined ? undefined : { check: first.id, ...(first.failures[0] as CheckFailure) };
-  const missing = results.some((r, i) => r.status === "skip" && !(checks[i] as Check).optional);
+  const missing = results.some((r) => r.status === "skip" && !r.optional);
   let verdict: Verdict = "valid";
   if (failedResults.some((r) => !availabilityChecks.has(r.id))) verdict = "invalid";
   else if (failedResults.length > 0 || missing) verdict = "incomplete";

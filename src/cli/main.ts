@@ -4,6 +4,7 @@ import { chainBuild, chainVerify } from "./commands/chain.ts";
 import { keysGenerate, keysImport } from "./commands/keys.ts";
 import { packetCreate, packetInspect, packetVerify } from "./commands/packet.ts";
 import { gateway, storeGet, storePut, storeStatus } from "./commands/store.ts";
+import { verify } from "./commands/verify.ts";
 import { EXIT, UsageError } from "./errors.ts";
 
 const COMMANDS: Record<string, Command> = {
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, Command> = {
   "store get": storeGet,
   "store status": storeStatus,
   gateway,
+  verify,
 };
 
 function help(): string {
@@ -32,7 +34,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(help());
     return group === undefined ? EXIT.usage : EXIT.ok;
   }
-  // `pop gateway` is the one command without a sub-action.
+  // `pop gateway` and `pop verify` have no sub-action.
   const single = COMMANDS[group];
   const command = single ?? COMMANDS[`${group} ${action}`];
   const commandArgs = single === undefined ? rest : argv.slice(1);

@@ -14,7 +14,11 @@ export interface Run {
 }
 
 /** A three-stage run with lineage: generate → upscale (consumes the image) → watermark (consumes the upscale). */
-export async function threeStageRun(signer: Signer = fixedSigner(), packetSigner: Signer = signer): Promise<Run> {
+export async function threeStageRun(
+  signer: Signer = fixedSigner(),
+  packetSigner: Signer = signer,
+  chainId = "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+): Promise<Run> {
   const base = sampleFields();
   const stages = [
     { stageId: "generate", output: "lighthouse.png", inputs: [] as string[] },
@@ -41,6 +45,6 @@ export async function threeStageRun(signer: Signer = fixedSigner(), packetSigner
     stageId: (stages[i] as { stageId: string }).stageId,
   }));
   const store = new Map(packets.map((p) => [cidFromSha256(p.packetHash), p.bytes]));
-  const built = await buildChainscript({ steps, signer, chainId: "7c9e6679-7425-40de-944b-e07fc1f90ae7" });
+  const built = await buildChainscript({ steps, signer, chainId });
   return { packets, steps, store, built, signer };
 }

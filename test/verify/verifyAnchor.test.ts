@@ -1,0 +1,215 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { createPublicClient, http, type PublicClient } from "viem";
+import { toOnchainId } from "../../src/anchor/ids.ts";
+import { signerFromSeed } from "../../src/keys/fileSigner.ts";
+import { type GatewayServer, startGateway } from "../../src/storage/gateway.ts";
+import { LocalStore } from "../../src/storage/local.ts";
+import { type AnchorVerificationReport, verifyAnchor } from "../../src/verify/verifyAnchor.ts";
+import { accounts, clients, registerAndAnchor } from "../helpers/anchorRun.ts";
+import { type LocalChain, startLocalBase } from "../helpers/localChain.ts";
+import { threeStageRun } from "../helpers/run.ts";
+
+const POP = new URL("../../bin/pop.js", import.meta.url).pathname;
+const statusOf = (report: AnchorVerificationReport, id: string) => report.checks.find((c) => c.id === id)?.status;
+let chainCounter = 0;
+const freshChainId = () => `7c9e6679-7425-40de-944b-${(++chainCounter).toString().padStart(12, "0")}`;
+
+/** A JSON-RPC proxy that forwards to `target` but rewrites the chainHash in every eth_getLogs answer. */
+async function lyingRpc(target: string): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString();
+    const answer = (await (
+      await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body })
+    ).json()) as {
+      result?: { data: string }[];
+    };
+    if (JSON.parse(body).method === "eth_getLogs" && Array.isArray(answer.result)) {
+      for (const log of answer.result) log.data = `${log.data.slice(0, 2)}${"ab".repeat(32)}${log.data.slice(66)}`;
+    }
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe("verifyAnchor (the 4-step protocol against a local chain and gateway)", function () {
+  this.timeout(60_000);
+  let chain: LocalChain;
+  let dir: string;
+  let store: LocalStore;
+  let gateway: GatewayServer;
+  let client: PublicClient;
+
+  before(async () => {
+    chain = await startLocalBase();
+    dir = await mkdtemp(join(tmpdir(), "pop-verify-"));
+    store = new LocalStore(dir);
+    gateway = await startGateway(store);
+    client = createPublicClient({ chain: chain.chain, transport: http(chain.url) }) as PublicClient;
+  });
+  after(async () => {
+    await gateway.close();
+    await chain.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const params = (run: Awaited<ReturnType<typeof threeStageRun>>, gateways = [gateway.url]) => ({
+    tenantId: run.built.chainscript.tenantId,
+    chainId: run.built.chainscript.chainId,
+    registry: chain.registry,
+    gateways,
+    threads: 1,
+  });
+
+  it("verifies an anchored three-stage run with nothing but an RPC and a gateway", async () => {
+    const run = await threeStageRun(undefined, undefined, freshChainId());
+    const receipt = await registerAndAnchor(chain, run, store);
+    const report = await verifyAnchor([client], params(run));
+    expect(report.verdict, JSON.stringify(report.firstFailure)).to.equal("valid");
+    expect(report.anchor).to.deep.include({
+      blockNumber: receipt.blockNumber,
+      transactionHash: receipt.transactionHash,
+      ipfsCid: run.built.cid,
+      signer: accounts.signer.address,
+    });
+    expect(report.anchor?.anchorCount).to.be.a("bigint");
+    for (const id of [
+      "rpc.agreement",
+      "anchor.log",
+      "anchor.signer",
+      "anchor.binding",
+      "chainscript.cid",
+      "packets.signature",
+      "lineage",
+    ]) {
+      expect(statusOf(report, id), id).to.equal("pass");
+    }
+  });
+
+  it("calls a chain that was never anchored invalid", async () => {
+    const run = await threeStageRun(undefined, undefined, freshChainId());
+    const report = await verifyAnchor([client], params(run));
+    expect(report.verdict).to.equal("invalid");
+    expect(report.firstFailure?.check).to.equal("anchor.log");
+  });
+
+  it("cannot complete when the only gateway serves other bytes, and completes with an honest one beside it", async () => {
+    const run = await threeStageRun(undefined, undefined, freshChainId());
+    await registerAndAnchor(chain, run, store);
+    const liar = createServer((_req, res) => res.writeHead(200).end(Buffer.alloc(600, 7)));
+    await new Promise<void>((resolve) => liar.listen(0, "127.0.0.1", resolve));
+    const liarUrl = `http://127.0.0.1:${(liar.address() as AddressInfo).port}`;
+    try {
+      const alone = await verifyAnchor([client], params(run, [liarUrl]));
+      expect(alone.verdict).to.equal("incomplete");
+      expect(alone.firstFailure?.check).to.equal("chainscript.available");
+      expect(alone.firstFailure?.message).to.include("tampered");
+      const both = await verifyAnchor([client], params(run, [liarUrl, gateway.url]));
+      expect(both.verdict).to.equal("valid");
+    } finally {
+      await new Promise<void>((resolve) => liar.close(() => resolve()));
+    }
+  });
+
+  it("reports RPC endpoints that disagree about the anchor", async () => {
+    const run = await threeStageRun(undefined, undefined, freshChainId());
+    await registerAndAnchor(chain, run, store);
+    const proxy = await lyingRpc(chain.url);
+    try {
+      const lying = createPublicClient({ chain: chain.chain, transport: http(proxy.url) }) as PublicClient;
+      const report = await verifyAnchor([client, lying], params(run));
+      expect(report.verdict).to.equal("incomplete");
+      expect(report.firstFailure?.check).to.equal("rpc.agreement");
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("rejects packets signed with a key revoked before the anchor", async () => {
+    // Its own key, so that the tenant's usual key stays valid for the other tests.
+    const compromised = signerFromSeed("compromised-key", new Uint8Array(32).fill(0x0c));
+    const run = await threeStageRun(compromised, compromised, freshChainId());
+    await registerAndAnchor(chain, run, store, { revokeKeyFirst: true });
+    const report = await verifyAnchor([client], params(run));
+    expect(report.verdict).to.equal("invalid");
+    expect(report.firstFailure?.check).to.be.oneOf(["chain.key", "packets.key"]);
+  });
+
+  it("rejects an anchor whose authorising signer the tenant has since removed", async () => {
+    const run = await threeStageRun(undefined, undefined, freshChainId());
+    await registerAndAnchor(chain, run, store);
+    const { send } = clients(chain);
+    await send(accounts.admin, "setAnchorSigner", [
+      toOnchainId(run.built.chainscript.tenantId),
+      accounts.signer.address,
+      false,
+    ]);
+    try {
+      const report = await verifyAnchor([client], params(run));
+      expect(report.verdict).to.equal("invalid");
+      expect(report.firstFailure).to.deep.include({ check: "anchor.signer" });
+      expect(report.firstFailure?.message).to.include("has since been removed");
+    } finally {
+      await send(accounts.admin, "setAnchorSigner", [
+        toOnchainId(run.built.chainscript.tenantId),
+        accounts.signer.address,
+        true,
+      ]);
+    }
+  });
+
+  it("is what `pop verify` runs: exit 0 for a valid anchor, 1 for a chain never anchored", async () => {
+    const run = await threeStageRun(undefined, undefined, freshChainId());
+    await registerAndAnchor(chain, run, store);
+    const pop = (chainId: string, json: boolean) =>
+      new Promise<{ code: number; stdout: string }>((resolve) => {
+        const args = [
+          POP,
+          "verify",
+          "--tenant",
+          run.built.chainscript.tenantId,
+          "--chain-id",
+          chainId,
+          "--rpc",
+          chain.url,
+        ];
+        args.push("--gateway", gateway.url, "--registry", chain.registry, ...(json ? ["--json"] : []));
+        execFile(
+          process.execPath,
+          args,
+          { env: { ...process.env, POP_CACHE_DIR: join(dir, "cache") } },
+          (error, stdout) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout }),
+        );
+      });
+    const valid = await pop(run.built.chainscript.chainId, true);
+    expect(valid.code, valid.stdout).to.equal(0);
+    expect(JSON.parse(valid.stdout)).to.deep.include({ verdict: "valid" });
+    const missing = await pop(freshChainId(), false);
+    expect(missing.code).to.equal(1);
+    expect(missing.stdout)
+      .to.match(/^verdict: invalid$/m)
+      .and.include("✘ anchor.log");
+  });
+
+  it("cannot complete when no RPC answers", async () => {
+    const run = await threeStageRun(undefined, undefined, freshChainId());
+    const dead = createPublicClient({
+      chain: chain.chain,
+      transport: http("http://127.0.0.1:9", { retryCount: 0 }),
+    }) as PublicClient;
+    const report = await verifyAnchor([dead], params(run));
+    expect(report.verdict).to.equal("incomplete");
+    expect(report.firstFailure?.check).to.equal("rpc.reachable");
+  });
+});
