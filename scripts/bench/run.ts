@@ -7,6 +7,7 @@ import { availableParallelism, cpus } from "node:os";
 import { benchEvidence } from "./evidence.ts";
 import { type BenchLine, print } from "./measure.ts";
 import { benchBatchUpload, benchLocalStore } from "./storage.ts";
+import { benchVerify } from "./verify.ts";
 
 const check = process.argv.includes("--check");
 process.stdout.write(
@@ -15,6 +16,7 @@ process.stdout.write(
 const suites: [string, () => Promise<BenchLine[]>][] = [
   ["Evidence core", benchEvidence],
   ["Storage", async () => [...(await benchLocalStore()), ...(await benchBatchUpload())]],
+  ["Verification (4-step protocol)", benchVerify],
 ];
 const lines: BenchLine[] = [];
 for (const [title, suite] of suites) {

@@ -102,7 +102,10 @@ export function buildReport(checks: readonly Check[], availabilityChecks: Readon
 }
 
 /** The verdict and first failure of check results already taken, in protocol order. */
-export function summarize(results: readonly CheckResult[], availabilityChecks: ReadonlySet<string>): VerificationReport {
+export function summarize(
+  results: readonly CheckResult[],
+  availabilityChecks: ReadonlySet<string>,
+): VerificationReport {
   const failedResults = results.filter((r) => r.status === "fail");
   const first = failedResults[0];
   const firstFailure = first === undefined ? undefined : { check: first.id, ...(first.failures[0] as CheckFailure) };

@@ -4,6 +4,7 @@ import { chainBuild, chainVerify } from "./commands/chain.ts";
 import { keysGenerate, keysImport } from "./commands/keys.ts";
 import { packetCreate, packetInspect, packetVerify } from "./commands/packet.ts";
 import { gateway, storeGet, storePut, storeStatus } from "./commands/store.ts";
+import { keyRegister, keyRevoke, signerAdd, signerRemove, tenantRegister, tenantShow } from "./commands/tenant.ts";
 import { verify } from "./commands/verify.ts";
 import { EXIT, UsageError } from "./errors.ts";
 
@@ -20,11 +21,17 @@ const COMMANDS: Record<string, Command> = {
   "store status": storeStatus,
   gateway,
   verify,
+  "tenant register": tenantRegister,
+  "tenant show": tenantShow,
+  "signer add": signerAdd,
+  "signer remove": signerRemove,
+  "key register": keyRegister,
+  "key revoke": keyRevoke,
 };
 
 function help(): string {
   const lines = Object.values(COMMANDS).map((c) => `  ${c.usage}\n      ${c.summary}`);
-  return `pop: Proof of Process, verifiable evidence of how pipeline outputs were made.\n\nCommands:\n${lines.join("\n")}\n\nExit codes: 0 success or valid proof, 1 invalid proof, 2 usage or input error.\nKey files are encrypted with the passphrase in POP_KEY_PASSPHRASE.\n`;
+  return `pop: Proof of Process, verifiable evidence of how pipeline outputs were made.\n\nCommands:\n${lines.join("\n")}\n\nExit codes: 0 success or valid proof, 1 invalid proof, 2 usage or input error.\nKey files are encrypted with the passphrase in POP_KEY_PASSPHRASE.\nRegistry commands use the network at --rpc (or POP_RPC_URL) and send from the account of POP_ADMIN_PRIVATE_KEY.\n`;
 }
 
 /** Runs the `pop` command line and returns its exit code. */

@@ -1,6 +1,5 @@
-import { type Address, type Hex, hexToBytes, type PublicClient } from "viem";
-import { processAnchorRegistryAbi } from "../anchor/abi.ts";
-import { toOnchainId } from "../anchor/ids.ts";
+import { type Address, hexToBytes, type PublicClient } from "viem";
+import { readSigningKey, type SigningKeyRecord } from "../anchor/registryReads.ts";
 import type { KeyResolver } from "../chainscript/verify.ts";
 
 /**
@@ -11,26 +10,22 @@ import type { KeyResolver } from "../chainscript/verify.ts";
  */
 export function registryKeyResolver(
   client: PublicClient,
-  parameters: { registry: Address; tenantId: Hex; blockNumber: bigint; anchoredAt: bigint },
+  parameters: { registry: Address; tenantId: string; blockNumber: bigint; anchoredAt: bigint },
 ): KeyResolver {
-  const records = new Map<
-    string,
-    Promise<{ publicKey: Hex; validFrom: bigint; validUntil: bigint; revokedAt: bigint; revocationRecordedAt: bigint }>
-  >();
+  const records = new Map<string, Promise<SigningKeyRecord | null>>();
   return async (keyId, atMs) => {
     let record = records.get(keyId);
     if (record === undefined) {
-      record = client.readContract({
-        address: parameters.registry,
-        abi: processAnchorRegistryAbi,
-        functionName: "signingKey",
-        args: [parameters.tenantId, toOnchainId(keyId)],
+      record = readSigningKey(client, {
+        registry: parameters.registry,
+        tenantId: parameters.tenantId,
+        keyId,
         blockNumber: parameters.blockNumber,
       });
       records.set(keyId, record);
     }
     const key = await record;
-    if (/^0x0+$/.test(key.publicKey)) return undefined;
+    if (key === null) return undefined;
     const t = BigInt(Math.floor(atMs / 1000));
     if (t < key.validFrom || t >= key.validUntil) return undefined;
     if (key.revocationRecordedAt !== 0n && !(t < key.revokedAt && parameters.anchoredAt < key.revocationRecordedAt)) {

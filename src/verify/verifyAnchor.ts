@@ -256,7 +256,7 @@ export async function verifyAnchor(
   const packets = await fetchAll(chainscript?.entries.map((entry) => entry.packetCid) ?? [], parameters);
   const resolveKey = registryKeyResolver(client, {
     registry: parameters.registry,
-    tenantId,
+    tenantId: parameters.tenantId,
     blockNumber: log.blockNumber,
     anchoredAt: log.timestamp,
   });
