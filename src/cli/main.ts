@@ -5,7 +5,7 @@ import { keysGenerate, keysImport } from "./commands/keys.ts";
 import { packetCreate, packetInspect, packetVerify } from "./commands/packet.ts";
 import { gateway, storeGet, storePut, storeStatus } from "./commands/store.ts";
 import { keyRegister, keyRevoke, signerAdd, signerRemove, tenantRegister, tenantShow } from "./commands/tenant.ts";
-import { verify } from "./commands/verify.ts";
+import { verify, verifyAsset } from "./commands/verify.ts";
 import { EXIT, UsageError } from "./errors.ts";
 
 const COMMANDS: Record<string, Command> = {
@@ -21,6 +21,7 @@ const COMMANDS: Record<string, Command> = {
   "store status": storeStatus,
   gateway,
   verify,
+  "verify-asset": verifyAsset,
   "tenant register": tenantRegister,
   "tenant show": tenantShow,
   "signer add": signerAdd,
@@ -41,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(help());
     return group === undefined ? EXIT.usage : EXIT.ok;
   }
-  // `pop gateway` and `pop verify` have no sub-action.
+  // `pop gateway`, `pop verify` and `pop verify-asset` have no sub-action.
   const single = COMMANDS[group];
   const command = single ?? COMMANDS[`${group} ${action}`];
   const commandArgs = single === undefined ? rest : argv.slice(1);

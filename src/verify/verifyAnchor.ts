@@ -42,6 +42,8 @@ export interface AnchorFacts {
 export interface AnchorVerificationReport extends VerificationReport {
   readonly anchor?: AnchorFacts;
   readonly chainscript?: Chainscript;
+  /** The packets fetched and checked, by CID (for callers that look into them, like verify-asset). */
+  readonly packets?: ReadonlyMap<string, Uint8Array>;
 }
 
 /** Content or chain data that could not be obtained: the verdict is then `incomplete`, never `valid`. */
@@ -269,6 +271,7 @@ export async function verifyAnchor(
   });
   return done(chainReport.checks, {
     anchor,
+    packets,
     ...(chainReport.chainscript ? { chainscript: chainReport.chainscript } : {}),
   });
 }

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -200,6 +200,37 @@ describe("verifyAnchor (the 4-step protocol against a local chain and gateway)",
     expect(missing.stdout)
       .to.match(/^verdict: invalid$/m)
       .and.include("✘ anchor.log");
+  });
+
+  it("proves with `pop verify-asset` which stage produced a file, and that another file was not produced", async () => {
+    const run = await threeStageRun(undefined, undefined, freshChainId());
+    await registerAndAnchor(chain, run, store);
+    // The fixture's outputs are the SHA-256 of these labels; the "file" holds exactly those bytes' preimage.
+    await writeFile(join(dir, "lighthouse@4x.png"), "lighthouse@4x.png");
+    await writeFile(join(dir, "other.png"), "something else");
+    const pop = (file: string) =>
+      new Promise<{ code: number; stdout: string }>((resolve) => {
+        const args = [POP, "verify-asset", join(dir, file), "--tenant", run.built.chainscript.tenantId];
+        args.push("--chain-id", run.built.chainscript.chainId, "--rpc", chain.url, "--gateway", gateway.url);
+        args.push("--registry", chain.registry, "--json");
+        execFile(
+          process.execPath,
+          args,
+          { env: { ...process.env, POP_CACHE_DIR: join(dir, "cache") } },
+          (error, stdout) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout }),
+        );
+      });
+    const produced = await pop("lighthouse@4x.png");
+    expect(produced.code, produced.stdout).to.equal(0);
+    expect(JSON.parse(produced.stdout)).to.deep.include({
+      verdict: "valid",
+      produced: true,
+      entry: 1,
+      stageId: "upscale",
+    });
+    const other = await pop("other.png");
+    expect(other.code).to.equal(1);
+    expect(JSON.parse(other.stdout)).to.deep.include({ verdict: "valid", produced: false });
   });
 
   it("cannot complete when no RPC answers", async () => {

@@ -1,9 +1,12 @@
 import { type Address, createPublicClient, http, isAddress, type PublicClient } from "viem";
 import { deployedAddress } from "../../anchor/deployments.ts";
+import { toHex } from "../../bytes.ts";
 import type { CheckResult } from "../../chainscript/report.ts";
+import { describeAssetFile } from "../../evidence/assetFile.ts";
 import { cacheFromEnv, gatewaysFromEnv } from "../../storage/config.ts";
+import { findAsset } from "../../verify/findAsset.ts";
 import { verifyAnchor } from "../../verify/verifyAnchor.ts";
-import { type Command, flag, requireString, strings } from "../args.ts";
+import { type Command, flag, type ParsedArgs, requireString, strings } from "../args.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { printResult } from "../output.ts";
 
@@ -13,6 +16,29 @@ function line(check: CheckResult): string {
   const first = check.failures[0];
   const detail = first ? `\n      ${first.entry === undefined ? "" : `entry ${first.entry}: `}${first.message}` : "";
   return `  ${MARK[check.status]} ${check.id}: ${check.description}${detail}`;
+}
+
+/** Reads the common options of `pop verify` and `pop verify-asset` and runs the protocol. */
+async function runVerification(args: ParsedArgs, usage: string) {
+  const tenantId = requireString(args, "tenant", usage);
+  const chainId = requireString(args, "chain-id", usage);
+  const rpcs = [...strings(args, "rpc"), ...(process.env.POP_RPC_URL ? [process.env.POP_RPC_URL] : [])];
+  if (rpcs.length === 0)
+    throw new UsageError("Give at least one --rpc (or POP_RPC_URL).", { details: `Usage: ${usage}` });
+  const gateways = [...strings(args, "gateway"), ...gatewaysFromEnv()];
+  if (gateways.length === 0)
+    throw new UsageError("Give at least one --gateway (or POP_GATEWAYS).", { details: `Usage: ${usage}` });
+  const clients = rpcs.map((url) => createPublicClient({ transport: http(url, { retryCount: 2 }) }) as PublicClient);
+  const given = args.values.registry;
+  let registry: Address;
+  if (typeof given === "string") {
+    if (!isAddress(given)) throw new UsageError(`--registry must be an address, got "${given}".`);
+    registry = given;
+  } else {
+    registry = await deployedAddress(await (clients[0] as PublicClient).getChainId(), "ProcessAnchorRegistry");
+  }
+  const report = await verifyAnchor(clients, { tenantId, chainId, registry, gateways, cache: cacheFromEnv() });
+  return { report, tenantId, chainId };
 }
 
 export const verify: Command = {
@@ -27,26 +53,8 @@ export const verify: Command = {
     registry: { type: "string" },
   },
   async run(args) {
-    const { usage } = verify;
-    const tenantId = requireString(args, "tenant", usage);
-    const chainId = requireString(args, "chain-id", usage);
-    const rpcs = [...strings(args, "rpc"), ...(process.env.POP_RPC_URL ? [process.env.POP_RPC_URL] : [])];
-    if (rpcs.length === 0)
-      throw new UsageError("Give at least one --rpc (or POP_RPC_URL).", { details: `Usage: ${usage}` });
-    const gateways = [...strings(args, "gateway"), ...gatewaysFromEnv()];
-    if (gateways.length === 0)
-      throw new UsageError("Give at least one --gateway (or POP_GATEWAYS).", { details: `Usage: ${usage}` });
-    const clients = rpcs.map((url) => createPublicClient({ transport: http(url, { retryCount: 2 }) }) as PublicClient);
-    const given = args.values.registry;
-    let registry: Address;
-    if (typeof given === "string") {
-      if (!isAddress(given)) throw new UsageError(`--registry must be an address, got "${given}".`);
-      registry = given;
-    } else {
-      registry = await deployedAddress(await (clients[0] as PublicClient).getChainId(), "ProcessAnchorRegistry");
-    }
-    const report = await verifyAnchor(clients, { tenantId, chainId, registry, gateways, cache: cacheFromEnv() });
-    const { chainscript: _chainscript, ...rest } = report;
+    const { report, tenantId, chainId } = await runVerification(args, verify.usage);
+    const { chainscript: _chainscript, packets: _packets, ...rest } = report;
     if (flag(args, "json")) {
       printResult(JSON.parse(JSON.stringify(rest, (_, v) => (typeof v === "bigint" ? v.toString() : v))), true);
     } else {
@@ -62,5 +70,51 @@ export const verify: Command = {
       process.stdout.write(`${report.checks.map(line).join("\n")}\n`);
     }
     return report.verdict === "valid" ? EXIT.ok : report.verdict === "invalid" ? EXIT.invalid : EXIT.usage;
+  },
+};
+
+export const verifyAsset: Command = {
+  usage:
+    "pop verify-asset <file> --tenant <id> --chain-id <uuid> --rpc <url>... --gateway <url>... [--registry <address>] [--json]",
+  summary:
+    "hash a file and prove which step of an anchored chain produced it (exit 0 proven, 1 not produced by the chain or chain invalid, 2 could not complete)",
+  options: verify.options,
+  async run(args) {
+    const { usage } = verifyAsset;
+    if (args.positionals.length !== 1) throw new UsageError("Give exactly one file.", { details: `Usage: ${usage}` });
+    const file = args.positionals[0] as string;
+    const { assetHash, assetSize } = await describeAssetFile(file);
+    const { report, tenantId, chainId } = await runVerification(args, usage);
+    const found =
+      report.verdict === "valid" && report.chainscript && report.packets
+        ? findAsset(report.chainscript, report.packets, assetHash)
+        : undefined;
+    const result = {
+      file,
+      sha256: toHex(assetHash),
+      size: assetSize,
+      verdict: report.verdict,
+      tenant: tenantId,
+      chain: chainId,
+      ...(report.anchor
+        ? { anchorBlock: report.anchor.blockNumber.toString(), anchorTx: report.anchor.transactionHash }
+        : {}),
+      ...(found
+        ? {
+            produced: true,
+            entry: found.entry,
+            stageId: found.stageId,
+            packetCid: found.packetCid,
+            packetId: found.packet.packetId,
+            modelId: found.packet.inputs.modelId,
+            deviceClass: found.packet.execution.deviceClass,
+            createdAt: new Date(found.packet.timestamp).toISOString(),
+          }
+        : { produced: false }),
+      ...(report.firstFailure ? { firstFailure: report.firstFailure } : {}),
+    };
+    printResult(result, flag(args, "json"));
+    if (report.verdict === "incomplete") return EXIT.usage;
+    return found ? EXIT.ok : EXIT.invalid;
   },
 };
