@@ -202,8 +202,8 @@ export async function writeKeyFile(path: string, parameters: WriteKeyFileParamet
   return contents;
 }
 
-/** Reads and decrypts a key file. */
-export async function loadKeyFile(path: string, passphrase: string): Promise<FileSigner> {
+/** A key file's JSON, unparsed beyond JSON. Errors name the file and never quote its content. */
+export async function readKeyFileJson(path: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -211,12 +211,15 @@ export async function loadKeyFile(path: string, passphrase: string): Promise<Fil
     const code = (error as NodeJS.ErrnoException).code;
     throw new KeyFileError(path, code === "ENOENT" ? "does not exist" : `cannot be read (${code})`, error);
   }
-  let contents: unknown;
   try {
-    contents = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
     // No cause: JSON.parse's message quotes the start of the text, which may be a plaintext seed or passphrase.
     throw new KeyFileError(path, "is not JSON");
   }
-  return openKey(contents, passphrase, path);
+}
+
+/** Reads and decrypts a key file. */
+export async function loadKeyFile(path: string, passphrase: string): Promise<FileSigner> {
+  return openKey(await readKeyFileJson(path), passphrase, path);
 }

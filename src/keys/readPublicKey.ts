@@ -1,7 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { fromHex } from "../bytes.ts";
 import { KeyFileError } from "./errors.ts";
-import { KEY_FILE_FORMAT } from "./keyFile.ts";
+import { KEY_FILE_FORMAT, readKeyFileJson } from "./keyFile.ts";
 
 /** The public half of a key file: what registering the key on-chain needs. */
 export interface PublicKeyInfo {
@@ -18,20 +17,7 @@ export interface PublicKeyInfo {
  * const { keyId, publicKey } = await readPublicKey("studio.key")
  */
 export async function readPublicKey(path: string): Promise<PublicKeyInfo> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new KeyFileError(path, code === "ENOENT" ? "does not exist" : `cannot be read (${code})`, error);
-  }
-  let contents: unknown;
-  try {
-    contents = JSON.parse(text);
-  } catch {
-    // No cause: JSON.parse's message quotes the start of the text, which may be secret.
-    throw new KeyFileError(path, "is not JSON");
-  }
+  const contents = await readKeyFileJson(path);
   const c = contents as { format?: unknown; keyId?: unknown; publicKey?: unknown } | null;
   if (typeof c !== "object" || c === null || c.format !== KEY_FILE_FORMAT)
     throw new KeyFileError(path, `not a ${KEY_FILE_FORMAT} file`);
