@@ -7,6 +7,9 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { createPublicClient, http, type PublicClient } from "viem";
 import { toOnchainId } from "../../src/anchor/ids.ts";
+import type { Chainscript } from "../../src/chainscript/chainscript.ts";
+import { jcs } from "../../src/chainscript/jcs.ts";
+import { contentCid } from "../../src/evidence/cid.ts";
 import { signerFromSeed } from "../../src/keys/fileSigner.ts";
 import { type GatewayServer, startGateway } from "../../src/storage/gateway.ts";
 import { LocalStore } from "../../src/storage/local.ts";
@@ -231,6 +234,43 @@ describe("verifyAnchor (the 4-step protocol against a local chain and gateway)",
     const other = await pop("other.png");
     expect(other.code).to.equal(1);
     expect(JSON.parse(other.stdout)).to.deep.include({ verdict: "valid", produced: false });
+  });
+
+  describe("when the operator anchored a chainscript that does not hold together", () => {
+    /** Re-serialises an edited copy of a run's chainscript, under its own (new) CID, as a dishonest operator would anchor it. */
+    async function anchorEdited(edit: (c: { entries: Chainscript["entries"][number][] }) => void) {
+      const run = await threeStageRun(undefined, undefined, freshChainId());
+      const copy = structuredClone(run.built.chainscript) as unknown as { entries: Chainscript["entries"][number][] };
+      edit(copy);
+      const bytes = new TextEncoder().encode(jcs(copy));
+      const built = { ...run.built, chainscript: copy as unknown as Chainscript, bytes, cid: await contentCid(bytes) };
+      await registerAndAnchor(chain, { ...run, built }, store);
+      return verifyAnchor([client], params({ ...run, built }));
+    }
+
+    it("names entries.sequence for entries in another order", async () => {
+      const report = await anchorEdited((c) => {
+        c.entries = [c.entries[1], c.entries[0], c.entries[2]] as Chainscript["entries"][number][];
+      });
+      expect(report.verdict).to.equal("invalid");
+      expect(report.firstFailure?.check).to.equal("entries.sequence");
+    });
+
+    it("names entries.signature for a stage renamed after signing", async () => {
+      const report = await anchorEdited((c) => {
+        c.entries[2] = { ...(c.entries[2] as Chainscript["entries"][number]), stageId: "publish" };
+      });
+      expect(report.firstFailure).to.deep.include({ check: "entries.signature", entry: 2 });
+    });
+
+    it("names packets.signature for a packet signed by a key the tenant never registered", async () => {
+      const rogue = signerFromSeed("studio-key-2026", new Uint8Array(32).fill(0x66));
+      const run = await threeStageRun(undefined, rogue, freshChainId());
+      await registerAndAnchor(chain, run, store);
+      const report = await verifyAnchor([client], params(run));
+      expect(report.verdict).to.equal("invalid");
+      expect(report.firstFailure?.check).to.equal("packets.signature");
+    });
   });
 
   it("cannot complete when no RPC answers", async () => {
