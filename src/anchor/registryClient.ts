@@ -19,6 +19,7 @@ import {
 } from "viem";
 import { getCode, simulateContract, waitForTransactionReceipt, writeContract } from "viem/actions";
 import { processAnchorRegistryAbi } from "./abi.ts";
+import type { AnchorMessage } from "./eip712.ts";
 import { toOnchainId } from "./ids.ts";
 import { describeRegistryError, RegistryError, sentenceTail } from "./registryErrors.ts";
 import { type RegistryReader, readTenant } from "./registryReads.ts";
@@ -250,4 +251,23 @@ export interface AcceptTenantAdminParameters extends RegistryWriteOptions {
 export function acceptTenantAdmin(clients: RegistryClients, parameters: AcceptTenantAdminParameters) {
   const { tenantId } = parameters;
   return write(clients, parameters, "acceptTenantAdmin", [toOnchainId(tenantId)], [tenantId]);
+}
+
+export interface SubmitAnchorParameters extends RegistryWriteOptions {
+  /** The EIP-712 `Anchor` the tenant's signer signed (see eip712.ts). */
+  readonly anchor: AnchorMessage;
+  readonly signature: Hex;
+  /** The string ids behind `anchor.tenantId` and `anchor.chainId`, for error sentences. */
+  readonly ids: { readonly tenantId: string; readonly chainId: string };
+}
+
+/**
+ * Submits a signed anchor from any account (a relayer pays the gas).
+ *
+ * @example
+ * await submitAnchor({ walletClient: relayer, publicClient }, { registry, anchor, signature, ids })
+ */
+export function submitAnchor(clients: RegistryClients, parameters: SubmitAnchorParameters) {
+  const { anchor, signature, ids } = parameters;
+  return write(clients, parameters, "anchor", [anchor, signature], [ids.tenantId, ids.chainId]);
 }
