@@ -16,6 +16,7 @@ import { toOnchainId } from "../src/anchor/ids.ts";
 import { submitAnchor } from "../src/anchor/registryClient.ts";
 import { toHex } from "../src/bytes.ts";
 import { buildChainscript } from "../src/chainscript/build.ts";
+import { CHECK_MARK } from "../src/cli/output.ts";
 import { describeAssetFile } from "../src/evidence/assetFile.ts";
 import { cidFromSha256 } from "../src/evidence/cid.ts";
 import { createPacket } from "../src/evidence/sign.ts";
@@ -145,8 +146,7 @@ async function main(): Promise<void> {
       gateways: [gateway.url],
     });
     console.log(`\nverification (4-step protocol, RPC + gateway only): ${report.verdict}`);
-    for (const check of report.checks)
-      console.log(`  ${check.status === "pass" ? "✔" : check.status === "fail" ? "✘" : "–"} ${check.id}`);
+    for (const check of report.checks) console.log(`  ${CHECK_MARK[check.status]} ${check.id}`);
     if (report.verdict !== "valid") process.exitCode = 1;
 
     const rel = relative(process.cwd(), out) || ".";

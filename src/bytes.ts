@@ -92,5 +92,3 @@ export function concatAll(parts: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
-
-export const utf8Encode = (text: string): Uint8Array => new TextEncoder().encode(text);

@@ -13,20 +13,12 @@ import {
 } from "../../src/storage/providers/env.ts";
 import { createKuboProvider } from "../../src/storage/providers/kubo.ts";
 import { fileBlocks } from "../../src/storage/unixfs.ts";
+import { rejection } from "../helpers/rejection.ts";
 import { type KuboStandin, startKuboStandin } from "./standins/kuboStandin.ts";
 
 const RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 5, timeoutMs: 200 };
 const FILEBASE_KEY = "ZmlsZWJhc2Utc3RhbmQtaW4tYnVja2V0LXRva2Vu";
 const utf8 = (text: string) => new TextEncoder().encode(text);
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
-}
 
 function thrown(run: () => unknown): Error {
   try {

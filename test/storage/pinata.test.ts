@@ -8,20 +8,12 @@ import { ProviderConfigError, pinataFromEnv } from "../../src/storage/providers/
 import { createPinataProvider } from "../../src/storage/providers/pinata.ts";
 import { IncompleteDagError } from "../../src/storage/providers/splitCar.ts";
 import { fileBlocks } from "../../src/storage/unixfs.ts";
+import { rejection } from "../helpers/rejection.ts";
 import { type PinataStandin, startPinataStandin } from "./standins/pinataStandin.ts";
 
 const JWT = "eyJhbGciOiJIUzI1NiJ9.c3RhbmQtaW4tc2VjcmV0.pinata-test-signature";
 const RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 5, timeoutMs: 200 };
 const utf8 = (text: string) => new TextEncoder().encode(text);
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
-}
 
 /** A CAR of `bytes` as a UnixFS file, its root the file's CID. */
 async function carOf(bytes: Uint8Array): Promise<{ car: Uint8Array; root: string }> {

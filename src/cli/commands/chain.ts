@@ -2,14 +2,13 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { toHex } from "../../bytes.ts";
 import { buildChainscript } from "../../chainscript/build.ts";
-import type { CheckResult } from "../../chainscript/report.ts";
 import { type KeyResolver, verifyChainscript } from "../../chainscript/verify.ts";
 import { rawCid } from "../../evidence/cid.ts";
 import { loadKeyFile, passphraseFromEnv } from "../../keys/keyFile.ts";
 import { type Command, flag, hexOption, requireString, strings } from "../args.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { FileAccessError, readInput, writeOutput } from "../io.ts";
-import { printResult } from "../output.ts";
+import { formatCheck, printResult } from "../output.ts";
 
 export const chainBuild: Command = {
   usage:
@@ -84,15 +83,6 @@ function keyResolver(values: string[]): KeyResolver {
   return (keyId) => byId.get(keyId) ?? anyId;
 }
 
-const MARK = { pass: "✔", fail: "✘", skip: "–" } as const;
-
-function describeCheck(check: CheckResult): string {
-  const counts = check.status === "fail" ? ` (${check.failed} of ${check.checked} failed)` : "";
-  const first = check.failures[0];
-  const detail = first ? `\n      ${first.entry === undefined ? "" : `entry ${first.entry}: `}${first.message}` : "";
-  return `  ${MARK[check.status]} ${check.id}: ${check.description}${counts}${detail}`;
-}
-
 export const chainVerify: Command = {
   usage: "pop chain verify <chain.json> --packets <dir> --public-key <[keyId=]hex>... [--cid <cid>] [--json]",
   summary: "verify a chainscript and its packets (exit 0 valid, 1 invalid, 2 could not complete)",
@@ -120,7 +110,7 @@ export const chainVerify: Command = {
       process.stdout.write(
         `verdict: ${report.verdict}\nchainId: ${summary.chainId ?? "?"}\nentries: ${summary.entries ?? "?"}\n`,
       );
-      process.stdout.write(`${report.checks.map(describeCheck).join("\n")}\n`);
+      process.stdout.write(`${report.checks.map(formatCheck).join("\n")}\n`);
     }
     return report.verdict === "valid" ? EXIT.ok : report.verdict === "invalid" ? EXIT.invalid : EXIT.usage;
   },

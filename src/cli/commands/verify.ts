@@ -1,22 +1,13 @@
 import { type Address, createPublicClient, http, isAddress, type PublicClient } from "viem";
 import { deployedAddress } from "../../anchor/deployments.ts";
 import { toHex } from "../../bytes.ts";
-import type { CheckResult } from "../../chainscript/report.ts";
 import { describeAssetFile } from "../../evidence/assetFile.ts";
 import { cacheFromEnv, gatewaysFromEnv } from "../../storage/config.ts";
 import { findAsset } from "../../verify/findAsset.ts";
 import { verifyAnchor } from "../../verify/verifyAnchor.ts";
 import { type Command, flag, type ParsedArgs, requireString, strings } from "../args.ts";
 import { EXIT, UsageError } from "../errors.ts";
-import { printResult } from "../output.ts";
-
-const MARK = { pass: "✔", fail: "✘", skip: "–" } as const;
-
-function line(check: CheckResult): string {
-  const first = check.failures[0];
-  const detail = first ? `\n      ${first.entry === undefined ? "" : `entry ${first.entry}: `}${first.message}` : "";
-  return `  ${MARK[check.status]} ${check.id}: ${check.description}${detail}`;
-}
+import { formatCheck, printResult } from "../output.ts";
 
 /** Reads the common options of `pop verify` and `pop verify-asset` and runs the protocol. */
 async function runVerification(args: ParsedArgs, usage: string) {
@@ -67,7 +58,7 @@ export const verify: Command = {
             (anchor.anchorCount === undefined ? "" : `the tenant's anchors as of that block: ${anchor.anchorCount}\n`),
         );
       }
-      process.stdout.write(`${report.checks.map(line).join("\n")}\n`);
+      process.stdout.write(`${report.checks.map(formatCheck).join("\n")}\n`);
     }
     return report.verdict === "valid" ? EXIT.ok : report.verdict === "invalid" ? EXIT.invalid : EXIT.usage;
   },

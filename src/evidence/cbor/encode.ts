@@ -175,7 +175,7 @@ function encodeKey(key: string): Uint8Array {
 }
 
 /** Bytewise order of two encodings, which for text keys is shorter-first, then lexicographic (§4.2.1). */
-export function compareEncoded(a: Uint8Array, b: Uint8Array): number {
+function compareEncoded(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     const d = (a[i] as number) - (b[i] as number);
