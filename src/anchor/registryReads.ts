@@ -3,7 +3,7 @@
  * ids; failures come as `RegistryError` (see `registryErrors.ts`).
  */
 import { type Address, type Chain, type Client, type Hex, type Transport, zeroAddress } from "viem";
-import { readContract } from "viem/actions";
+import { getContractEvents, readContract } from "viem/actions";
 import { processAnchorRegistryAbi } from "./abi.ts";
 import { toOnchainId } from "./ids.ts";
 import { describeRegistryError } from "./registryErrors.ts";
@@ -138,4 +138,56 @@ export async function isAnchorSigner(publicClient: RegistryReader, parameters: I
   } catch (error) {
     throw describeRegistryError(error, { ids: [tenantId] });
   }
+}
+
+export interface ReadAnchorLogsParameters {
+  readonly registry: Address;
+  /** keccak256 of the tenant's string id. */
+  readonly tenantId: Hex;
+  /** keccak256 of the chainscript's UUID. */
+  readonly chainId: Hex;
+}
+
+/** One `ProcessAnchored` log of a chain. */
+export interface AnchorLog {
+  readonly blockNumber: bigint;
+  readonly transactionHash: Hex;
+  readonly chainHash: Hex;
+  readonly ipfsCid: string;
+  readonly timestamp: bigint;
+}
+
+/**
+ * The `ProcessAnchored` logs of one chain, found through the block the registry
+ * records for it (`anchorBlock`), so no log range is scanned: empty when the
+ * chain was never anchored. Errors propagate as viem's, for the caller to judge.
+ */
+export async function readAnchorLogs(
+  publicClient: RegistryReader,
+  parameters: ReadAnchorLogsParameters,
+): Promise<AnchorLog[]> {
+  const { registry, tenantId, chainId } = parameters;
+  const blockNumber = await readContract(publicClient, {
+    address: registry,
+    abi: processAnchorRegistryAbi,
+    functionName: "anchorBlock",
+    args: [tenantId, chainId],
+  });
+  if (blockNumber === 0n) return [];
+  const logs = await getContractEvents(publicClient, {
+    address: registry,
+    abi: processAnchorRegistryAbi,
+    eventName: "ProcessAnchored",
+    args: { tenantId, chainId },
+    fromBlock: blockNumber,
+    toBlock: blockNumber,
+    strict: true,
+  });
+  return logs.map((log) => ({
+    blockNumber: log.blockNumber,
+    transactionHash: log.transactionHash,
+    chainHash: log.args.chainHash,
+    ipfsCid: log.args.ipfsCid,
+    timestamp: log.args.timestamp,
+  }));
 }

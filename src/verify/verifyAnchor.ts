@@ -1,6 +1,7 @@
 import { type Address, decodeFunctionData, type Hex, type PublicClient } from "viem";
 import { processAnchorRegistryAbi } from "../anchor/abi.ts";
 import { toOnchainId } from "../anchor/ids.ts";
+import { type AnchorLog, readAnchorLogs } from "../anchor/registryReads.ts";
 import { type Chainscript, InvalidChainscriptError, parseChainscript } from "../chainscript/chainscript.ts";
 import { Check, type CheckResult, summarize, type VerificationReport } from "../chainscript/report.ts";
 import { verifyChainscript } from "../chainscript/verify.ts";
@@ -54,33 +55,6 @@ function describe(error: unknown): string {
   if (error instanceof BaseError)
     return error.details === undefined ? error.shortMessage : `${error.shortMessage} ${error.details}`;
   return error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
-}
-
-/** Reads the anchor's log from one RPC, via the block the registry recorded for it. */
-async function readAnchor(client: PublicClient, registry: Address, tenantId: Hex, chainId: Hex) {
-  const blockNumber = await client.readContract({
-    address: registry,
-    abi: processAnchorRegistryAbi,
-    functionName: "anchorBlock",
-    args: [tenantId, chainId],
-  });
-  if (blockNumber === 0n) return undefined;
-  const logs = await client.getContractEvents({
-    address: registry,
-    abi: processAnchorRegistryAbi,
-    eventName: "ProcessAnchored",
-    args: { tenantId, chainId },
-    fromBlock: blockNumber,
-    toBlock: blockNumber,
-    strict: true,
-  });
-  return logs.map((log) => ({
-    blockNumber: log.blockNumber,
-    transactionHash: log.transactionHash,
-    chainHash: log.args.chainHash,
-    ipfsCid: log.args.ipfsCid,
-    timestamp: log.args.timestamp,
-  }));
 }
 
 /** The signer named in the anchoring call's input (anchor, anchorBatch or anchorDirect), if the call was direct. */
@@ -153,7 +127,9 @@ export async function verifyAnchor(
   // Step 1: the log, from every RPC.
   const answers = await Promise.all(
     clients.map((client) =>
-      readAnchor(client, parameters.registry, tenantId, chainId).catch((error: unknown) => error as Error),
+      readAnchorLogs(client, { registry: parameters.registry, tenantId, chainId }).catch(
+        (error: unknown) => error as Error,
+      ),
     ),
   );
   const reached = answers.filter((answer) => !(answer instanceof Error));
@@ -172,18 +148,18 @@ export async function verifyAnchor(
   ) {
     return done();
   }
-  const logs = reached[0] as Awaited<ReturnType<typeof readAnchor>>;
+  const logs = reached[0] as AnchorLog[];
   if (
     !checks.log.expect(
-      logs !== undefined && logs.length === 1,
-      logs === undefined
+      logs.length === 1,
+      logs.length === 0
         ? `${parameters.chainId} was never anchored for tenant ${parameters.tenantId}`
         : `${logs.length} ProcessAnchored logs instead of one`,
     )
   ) {
     return done();
   }
-  const log = (logs as NonNullable<typeof logs>)[0] as NonNullable<typeof logs>[number];
+  const log = logs[0] as AnchorLog;
   const client = clients[answers.findIndex((answer) => !(answer instanceof Error))] as PublicClient;
   const signer = await authorisingSigner(client, log.transactionHash, chainId);
   const anchorCount = await client.readContract({

@@ -1,0 +1,463 @@
+/**
+ * The batch anchoring pipeline: manifests in, anchored chains and receipts out.
+ * Per manifest (a run): create and sign its packets, build and sign the
+ * chainscript, store both (CAR, quorum), sign the EIP-712 `Anchor`; then one
+ * transaction for all runs (`anchor`, or `anchorBatch` for several) sent by the
+ * relayer, confirmations, and a receipt JSON beside each manifest. Each step is
+ * committed to the database before the next begins (state.ts), so running the
+ * same manifests again after a crash or a kill finishes the work: packets are
+ * created once, and a transaction once recorded is looked up, never sent anew.
+ */
+import { createHash } from "node:crypto";
+import { type Address, encodeFunctionData, type Hex, type LocalAccount, zeroAddress } from "viem";
+import { estimateGas, getTransactionCount, simulateContract } from "viem/actions";
+import { toHex } from "../../bytes.ts";
+import { buildChainscript } from "../../chainscript/build.ts";
+import type { Database } from "../../db/database.ts";
+import { migrate } from "../../db/migrate.ts";
+import { BaseError } from "../../errors.ts";
+import { cidFromSha256 } from "../../evidence/cid.ts";
+import { createPacket } from "../../evidence/sign.ts";
+import { randomUuidV4 } from "../../evidence/uuid.ts";
+import type { Signer } from "../../keys/signer.ts";
+import { storeBatch } from "../../storage/batch.ts";
+import type { ContentProvider } from "../../storage/provider.ts";
+import { processAnchorRegistryAbi } from "../abi.ts";
+import { type AnchorMessage, anchorTypedData } from "../eip712.ts";
+import { toOnchainId } from "../ids.ts";
+import { describeRegistryError } from "../registryErrors.ts";
+import type { RegistryReader } from "../registryReads.ts";
+import { type Manifest, readManifest } from "./manifest.ts";
+import { type AnchorReceipt, buildReceipt, receiptPathFor, writeReceipt } from "./receipt.ts";
+import { ANCHOR_MIGRATIONS, ANCHOR_SCHEMA } from "./schema.ts";
+import {
+  countPackets,
+  findOrCreateRun,
+  type PacketRecord,
+  type RunRecord,
+  readPackets,
+  readRun,
+  readSubmission,
+  recordChainscript,
+  recordDone,
+  recordPackets,
+  recordSigned,
+  recordStored,
+  recordSubmission,
+  runsOfSubmission,
+} from "./state.ts";
+import {
+  currentFees,
+  type MinedAnchor,
+  type SenderContext,
+  type SendOptions,
+  settleSubmission,
+  signAttempt,
+  type UnsignedCall,
+} from "./transactions.ts";
+
+/** A step of the pipeline could not be completed; the state recorded so far stays for the next run. */
+export class AnchorPipelineError extends BaseError {
+  override name = "AnchorPipelineError";
+}
+
+export type PipelinePhase = "packets" | "chainscript" | "storage" | "signing" | "transaction" | "receipt";
+
+export interface ProgressEvent {
+  readonly phase: PipelinePhase;
+  /** Index of the manifest in the call; absent for the shared transaction. */
+  readonly run?: number;
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface AnchorPipelineContext {
+  readonly db: Database;
+  readonly publicClient: RegistryReader;
+  readonly registry: Address;
+  /** The chain id the RPC answers: it signs the EIP-712 domain and the transaction. */
+  readonly evmChainId: number;
+  /** Signs packets and chainscripts (Ed25519, a key registered for the tenant). */
+  readonly packetSigner: Signer;
+  /** Signs the EIP-712 `Anchor`: an anchor signer allowed for the tenant. */
+  readonly anchorSigner: LocalAccount;
+  /** Sends and pays for the transaction; may be the anchor signer or a relayer. */
+  readonly relayer: LocalAccount;
+  readonly providers: readonly ContentProvider[];
+  /** Providers that must confirm the batch before it is anchored (default all). */
+  readonly quorum?: number;
+  /** Called after each recorded step, with the step's name (state committed). */
+  readonly onStep?: (step: string) => void | Promise<void>;
+  readonly onProgress?: (event: ProgressEvent) => void;
+}
+
+export interface AnchorManifestsParameters extends SendOptions {
+  readonly manifests: readonly string[];
+  /** Everything but the transaction: packets, chainscript, storage and signature are made and recorded. */
+  readonly dryRun?: boolean;
+  /** Receives one ERC-1155 certificate per anchor; none when absent. */
+  readonly certificateRecipient?: Address;
+  /** Lifetime of the anchor signature (default 3,600 s); one about to expire is signed again. */
+  readonly signatureTtlSeconds?: number;
+  /** The chainscripts' UUIDs, one per manifest, for runs that carry their own (default: new UUIDs). */
+  readonly chainIds?: readonly string[];
+  /** Packets committed per database transaction (default 1,000). */
+  readonly packetChunk?: number;
+}
+
+export interface AnchoredRun {
+  readonly manifest: string;
+  /** anchored now, anchored by an earlier call, or prepared only (dry run). */
+  readonly status: "anchored" | "already-anchored" | "dry-run";
+  readonly tenantId: string;
+  readonly chainId: string;
+  readonly chainscriptCid: string;
+  readonly packets: number;
+  readonly receiptPath?: string;
+  readonly receipt?: AnchorReceipt;
+}
+
+export interface AnchorResult {
+  readonly runs: readonly AnchoredRun[];
+  /** The transaction sent or looked up in this call, if any. */
+  readonly transaction?: MinedAnchor;
+  /** Dry run: the gas the transaction would use and its fee at current prices (wei). */
+  readonly estimate?: { readonly gas: bigint; readonly fee: bigint };
+  /** Wall time per phase in this call, ms. */
+  readonly timings: Readonly<Record<"packets" | "chainscript" | "storage" | "transaction", number>>;
+}
+
+const SIGNATURE_MARGIN_SECONDS = 300n;
+/** Gas estimates are exact for this call; the margin covers state changing between estimate and inclusion. */
+const gasWithMargin = (gas: bigint) => gas + gas / 5n;
+
+function runKeyOf(manifest: Manifest, evmChainId: number, registry: Address): string {
+  // The same manifest with the same files, for the same registry, is the same run: found again on a re-run.
+  const hash = createHash("sha256").update(`${evmChainId}\n${registry.toLowerCase()}\n${manifest.sha256}\n`);
+  for (const step of manifest.steps) {
+    hash.update(
+      `${toHex(step.fields.outputs.assetHash)}:${(step.fields.inputs.assetHashes ?? []).map(toHex).join(",")}\n`,
+    );
+  }
+  return hash.digest("hex");
+}
+
+class Pipeline {
+  readonly timings = { packets: 0, chainscript: 0, storage: 0, transaction: 0 };
+  private readonly sender: SenderContext;
+
+  constructor(
+    private readonly context: AnchorPipelineContext,
+    private readonly parameters: AnchorManifestsParameters,
+  ) {
+    this.sender = {
+      db: context.db,
+      publicClient: context.publicClient,
+      sender: context.relayer,
+      evmChainId: context.evmChainId,
+      ...(context.onStep ? { onStep: context.onStep } : {}),
+    };
+  }
+
+  private async step(name: string): Promise<void> {
+    await this.context.onStep?.(name);
+  }
+
+  async timed<T>(phase: keyof Pipeline["timings"], work: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    try {
+      return await work();
+    } finally {
+      this.timings[phase] += performance.now() - start;
+    }
+  }
+
+  /** Takes one run from wherever it stands to `signed` (or beyond, where an earlier call left it). */
+  async prepare(manifest: Manifest, index: number): Promise<RunRecord> {
+    const { db, registry, evmChainId } = this.context;
+    const chainId = this.parameters.chainIds?.[index] ?? randomUuidV4();
+    const { run, created } = await findOrCreateRun(db, {
+      runKey: runKeyOf(manifest, evmChainId, registry),
+      evmChainId,
+      registry,
+      manifestPath: manifest.path,
+      manifestSha256: manifest.sha256,
+      tenantId: manifest.tenantId,
+      processId: manifest.processId,
+      chainId,
+      packetCount: manifest.steps.length,
+    });
+    if (created) await this.step("registered");
+    if (run.step === "registered") await this.timed("packets", () => this.createPackets(manifest, run, index));
+    let current = await readRun(db, run.runKey);
+    if (current.step === "packets") await this.timed("chainscript", () => this.chain(manifest, current));
+    current = await readRun(db, run.runKey);
+    if (current.step === "chained") await this.timed("storage", () => this.store(current, index));
+    current = await readRun(db, run.runKey);
+    if (current.step === "stored" || (current.step === "signed" && this.expiring(current))) {
+      await this.sign(current);
+      this.context.onProgress?.({ phase: "signing", run: index, done: 1, total: 1 });
+    }
+    return readRun(db, run.runKey);
+  }
+
+  private async createPackets(manifest: Manifest, run: RunRecord, index: number): Promise<void> {
+    const chunk = this.parameters.packetChunk ?? 1_000;
+    const total = manifest.steps.length;
+    // Packets committed before a crash are kept: they may already be in someone's hands (a log, a store).
+    for (let done = await countPackets(this.context.db, run.runKey); done < total; ) {
+      const end = Math.min(done + chunk, total);
+      const packets: PacketRecord[] = [];
+      for (let sequence = done; sequence < end; sequence++) {
+        const step = manifest.steps[sequence] as Manifest["steps"][number];
+        const { bytes, packetHash } = await createPacket(step.fields, this.context.packetSigner);
+        packets.push({ sequence, stageId: step.stageId, cid: cidFromSha256(packetHash), bytes });
+      }
+      await recordPackets(this.context.db, run, packets, end === total);
+      await this.step("packets");
+      done = end;
+      this.context.onProgress?.({ phase: "packets", run: index, done, total });
+    }
+  }
+
+  private async chain(manifest: Manifest, run: RunRecord): Promise<void> {
+    const packets = await readPackets(this.context.db, run.runKey);
+    const built = await buildChainscript({
+      steps: packets.map((p) => ({ bytes: p.bytes, stageId: p.stageId })),
+      signer: this.context.packetSigner,
+      chainId: run.chainId,
+      externalInputs: manifest.externalInputs,
+    });
+    await recordChainscript(this.context.db, run.runKey, {
+      bytes: built.bytes,
+      cid: built.cid,
+      chainHash: `0x${built.chainscript.chainHash}`,
+    });
+    await this.step("chained");
+  }
+
+  private async store(run: RunRecord, index: number): Promise<void> {
+    const packets = await readPackets(this.context.db, run.runKey);
+    const stored = await storeBatch(
+      this.context.providers,
+      { packets: packets.map((p) => p.bytes), chainscript: run.chainscript as Uint8Array },
+      this.context.quorum === undefined ? {} : { quorum: this.context.quorum },
+    );
+    if (!stored.stored) {
+      const failures = stored.statuses.filter((s) => s.state !== "confirmed");
+      throw new AnchorPipelineError(
+        `Storage of run ${run.chainId} (${run.manifestPath}) was not confirmed by the quorum: nothing is anchored.`,
+        {
+          details: failures.map((s) => `${s.provider}: ${s.state}${s.error ? ` (${s.error})` : ""}`).join("; "),
+          retryable: true,
+        },
+      );
+    }
+    await recordStored(this.context.db, run.runKey);
+    await this.step("stored");
+    this.context.onProgress?.({ phase: "storage", run: index, done: 1, total: 1 });
+  }
+
+  private expiring(run: RunRecord): boolean {
+    const deadline = run.anchor?.deadline ?? 0n;
+    return deadline - BigInt(Math.floor(Date.now() / 1000)) < SIGNATURE_MARGIN_SECONDS;
+  }
+
+  private async sign(run: RunRecord): Promise<void> {
+    const { anchorSigner, evmChainId, registry } = this.context;
+    const recipient = this.parameters.certificateRecipient;
+    const ttl = BigInt(this.parameters.signatureTtlSeconds ?? 3_600);
+    const anchor: AnchorMessage = {
+      tenantId: toOnchainId(run.tenantId),
+      chainId: toOnchainId(run.chainId),
+      chainHash: run.chainHash as Hex,
+      ipfsCid: run.chainscriptCid as string,
+      signer: anchorSigner.address,
+      recipient: recipient ?? zeroAddress,
+      amount: recipient === undefined ? 0n : 1n,
+      deadline: BigInt(Math.floor(Date.now() / 1000)) + ttl,
+    };
+    const signature = await anchorSigner.signTypedData(
+      anchorTypedData({ chainId: evmChainId, verifyingContract: registry }, anchor),
+    );
+    await recordSigned(this.context.db, run.runKey, anchor, signature);
+    await this.step("signed");
+  }
+
+  /** The registry call that anchors `runs`, simulated first so a revert is a plain sentence before anything is sent. */
+  async call(runs: readonly RunRecord[]): Promise<UnsignedCall> {
+    const { publicClient, registry, relayer } = this.context;
+    const anchors = runs.map((run) => run.anchor as AnchorMessage);
+    const signatures = runs.map((run) => run.signature as Hex);
+    const ids =
+      runs.length === 1 ? [runs[0]?.tenantId as string, runs[0]?.chainId as string] : [runs[0]?.tenantId as string];
+    const data =
+      runs.length === 1
+        ? encodeFunctionData({
+            abi: processAnchorRegistryAbi,
+            functionName: "anchor",
+            args: [anchors[0] as AnchorMessage, signatures[0] as Hex],
+          })
+        : encodeFunctionData({
+            abi: processAnchorRegistryAbi,
+            functionName: "anchorBatch",
+            args: [anchors, signatures],
+          });
+    try {
+      if (runs.length === 1)
+        await simulateContract(publicClient, {
+          address: registry,
+          abi: processAnchorRegistryAbi,
+          functionName: "anchor",
+          args: [anchors[0] as AnchorMessage, signatures[0] as Hex],
+          account: relayer,
+        });
+      else
+        await simulateContract(publicClient, {
+          address: registry,
+          abi: processAnchorRegistryAbi,
+          functionName: "anchorBatch",
+          args: [anchors, signatures],
+          account: relayer,
+        });
+      const gas = await estimateGas(publicClient, { account: relayer, to: registry, data });
+      return { to: registry, data, gas: gasWithMargin(gas) };
+    } catch (error) {
+      throw describeRegistryError(error, { ids: ids as [string, ...string[]] });
+    }
+  }
+
+  /** Sends (or settles the recorded) transaction for `runs`; sends anew only after a submission was dropped. */
+  async send(runs: RunRecord[], existing?: string): Promise<MinedAnchor> {
+    const { db, publicClient, registry, evmChainId, relayer } = this.context;
+    let submissionId = existing;
+    for (let round = 0; round < 3; round++) {
+      if (submissionId === undefined) {
+        const call = await this.call(runs);
+        const chainNonce = await getTransactionCount(publicClient, { address: relayer.address, blockTag: "pending" });
+        const fees = await currentFees(publicClient);
+        ({ id: submissionId } = await recordSubmission(
+          db,
+          { evmChainId, registry, sender: relayer.address, chainNonce },
+          (nonce) => signAttempt(this.sender, call, nonce, fees),
+          runs.map((run) => run.runKey),
+        ));
+        await this.step("submitted");
+      }
+      const mined = await settleSubmission(this.sender, submissionId, runs, this.parameters);
+      if (mined !== null) return mined;
+      submissionId = undefined; // dropped: its runs are back at `signed`
+      runs = await Promise.all(runs.map((run) => readRun(db, run.runKey)));
+    }
+    throw new AnchorPipelineError("The anchoring transaction was dropped three times.", {
+      details: "Another process is sending from the relayer account; stop it, then run pop anchor again.",
+    });
+  }
+
+  async estimate(runs: readonly RunRecord[]): Promise<{ gas: bigint; fee: bigint }> {
+    const call = await this.call(runs);
+    const { maxFeePerGas } = await currentFees(this.context.publicClient);
+    return { gas: call.gas, fee: call.gas * maxFeePerGas };
+  }
+
+  async finish(run: RunRecord, index: number): Promise<{ receipt: AnchorReceipt; receiptPath: string }> {
+    const { db } = this.context;
+    const submission = await readSubmission(db, run.submissionId as string);
+    const carried = await runsOfSubmission(db, submission.id);
+    const packets = await readPackets(db, run.runKey);
+    const receipt = buildReceipt(
+      run,
+      packets.map((p) => p.cid),
+      {
+        txHash: submission.txHash as Hex,
+        blockNumber: submission.blockNumber as bigint,
+        gasUsed: submission.gasUsed as bigint,
+        fee: submission.fee as bigint,
+        sender: submission.sender,
+        anchors: carried.length,
+      },
+    );
+    const receiptPath = receiptPathFor(run.manifestPath);
+    await writeReceipt(receiptPath, receipt);
+    if (run.step !== "done") {
+      await recordDone(db, run.runKey);
+      await this.step("done");
+    }
+    this.context.onProgress?.({ phase: "receipt", run: index, done: 1, total: 1 });
+    return { receipt, receiptPath };
+  }
+}
+
+/**
+ * Anchors the runs the manifests describe, resuming whatever an earlier call
+ * recorded.
+ *
+ * @example
+ * const { runs } = await anchorManifests(context, { manifests: ["run.jsonl"], confirmations: 1 });
+ * @throws {ManifestError} for a bad manifest (before anything is recorded),
+ *   {RegistryError} when the registry would refuse the anchor (a plain sentence),
+ *   {AnchorPipelineError} / {AnchorTransactionError} when a step cannot complete now (re-run to resume).
+ */
+export async function anchorManifests(
+  context: AnchorPipelineContext,
+  parameters: AnchorManifestsParameters,
+): Promise<AnchorResult> {
+  await migrate(context.db, ANCHOR_SCHEMA, ANCHOR_MIGRATIONS);
+  // Every manifest is read and validated before anything is signed or recorded.
+  const manifests = await Promise.all(parameters.manifests.map(readManifest));
+  const pipeline = new Pipeline(context, parameters);
+  const prepared: RunRecord[] = [];
+  for (const [index, manifest] of manifests.entries()) {
+    const run = await pipeline.prepare(manifest, index);
+    // The same manifest twice in one call is one run.
+    if (!prepared.some((p) => p.runKey === run.runKey)) prepared.push(run);
+  }
+  const indexOf = (run: RunRecord) => prepared.findIndex((p) => p.runKey === run.runKey);
+
+  if (parameters.dryRun) {
+    const pending = prepared.filter((run) => run.step === "signed");
+    const estimate = pending.length > 0 ? await pipeline.estimate(pending) : undefined;
+    return {
+      runs: prepared.map((run) => summary(run, run.step === "signed" ? "dry-run" : "already-anchored")),
+      ...(estimate ? { estimate } : {}),
+      timings: pipeline.timings,
+    };
+  }
+
+  const wasDone = new Set(
+    prepared.filter((run) => run.step === "confirmed" || run.step === "done").map((r) => r.runKey),
+  );
+  let transaction: MinedAnchor | undefined;
+  await pipeline.timed("transaction", async () => {
+    // Submissions an earlier call recorded: settled first (they may already be mined).
+    const submitted = new Set(
+      prepared.filter((run) => run.step === "submitted").map((run) => run.submissionId as string),
+    );
+    for (const id of submitted) {
+      const runs = await runsOfSubmission(context.db, id);
+      transaction = await pipeline.send(runs, id);
+    }
+    const current = await Promise.all(prepared.map((run) => readRun(context.db, run.runKey)));
+    const unsent = current.filter((run) => run.step === "signed");
+    if (unsent.length > 0) transaction = await pipeline.send(unsent);
+  });
+
+  const runs: AnchoredRun[] = [];
+  for (const run of prepared) {
+    const current = await readRun(context.db, run.runKey);
+    const { receipt, receiptPath } = await pipeline.finish(current, indexOf(run));
+    runs.push({ ...summary(current, wasDone.has(run.runKey) ? "already-anchored" : "anchored"), receipt, receiptPath });
+  }
+  return { runs, ...(transaction ? { transaction } : {}), timings: pipeline.timings };
+}
+
+function summary(run: RunRecord, status: AnchoredRun["status"]): AnchoredRun {
+  return {
+    manifest: run.manifestPath,
+    status,
+    tenantId: run.tenantId,
+    chainId: run.chainId,
+    chainscriptCid: run.chainscriptCid as string,
+    packets: run.packetCount,
+  };
+}

@@ -1,0 +1,55 @@
+import pg from "pg";
+import { type Database, DatabaseError, type Row, type Sql } from "./database.ts";
+
+/** The URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  const parsed = URL.parse(url);
+  if (parsed === null) return "(unparseable URL)";
+  if (parsed.password !== "") parsed.password = "***";
+  return parsed.toString();
+}
+
+async function run<R extends Row>(client: pg.Pool | pg.PoolClient, text: string, params?: readonly unknown[]) {
+  try {
+    return (await client.query<R>(text, params as unknown[] | undefined)).rows;
+  } catch (error) {
+    throw new DatabaseError(`Database statement failed: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Connects to a Postgres server; the first query proves the URL works. */
+export async function openServer(url: string): Promise<Database> {
+  const location = redactUrl(url);
+  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  // An idle client losing its connection must not crash the process; the next query reports it.
+  pool.on("error", () => {});
+  try {
+    await pool.query("select 1");
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw new DatabaseError(`Cannot connect to the database at ${location}: ${(error as Error).message}`, {
+      cause: error,
+      details: "Check DATABASE_URL and that the server is running.",
+    });
+  }
+  return {
+    kind: "postgres",
+    location,
+    query: (text, params) => run(pool, text, params),
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query("begin");
+        const result = await work({ query: (text, params) => run(client, text, params) } as Sql);
+        await client.query("commit");
+        return result;
+      } catch (error) {
+        await client.query("rollback").catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
