@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
+import type { PublicClient } from "viem";
 import { getTransactionCount } from "viem/actions";
 import { anchorManifests } from "../../../src/anchor/pipeline/pipeline.ts";
 import { receiptPathFor } from "../../../src/anchor/pipeline/receipt.ts";
@@ -62,7 +63,7 @@ describeEachDatabase("pop anchor pipeline", (target) => {
 
     const gateway = await startGateway(store);
     try {
-      const report = await verifyAnchor([clients(chain).publicClient], {
+      const report = await verifyAnchor([clients(chain).publicClient as PublicClient], {
         tenantId: "studio-aurora",
         chainId: run?.chainId as string,
         registry: chain.registry,
