@@ -1,147 +1,88 @@
 /**
- * `npm start`: the system end to end on embedded defaults. Signs one packet per
- * stage of the example pipeline in examples/lighthouse (hashing its real output
- * files), chains them, starts the local Base and Numbers chains and a gateway,
- * deploys the contracts with Ignition, registers a demo tenant, stores the run
- * as one CAR, anchors it through a relayer, verifies it with only the RPC and
- * the gateway, and prints the commands to go on. `npm start -- --exit` stops
- * after that. Writes to .pop/demo/ (ignored by git), or to POP_DEMO_DIR.
+ * `npm start`: the system end to end on embedded defaults. Starts the local
+ * Base and Numbers chains and a gateway, deploys the contracts with Ignition,
+ * registers a demo tenant, then anchors the example manifest in
+ * examples/lighthouse (real output files) through the anchoring pipeline —
+ * packets, chainscript, CAR storage, EIP-712 anchor, relayed transaction,
+ * receipt, state in PGlite — verifies it with only the RPC and the gateway,
+ * and prints the commands to go on. `npm start -- --exit` stops after that.
+ * Writes to .pop/demo/ (ignored by git), or to POP_DEMO_DIR; the chains are new
+ * each start, so is everything there.
  */
-import { createHash, randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, rm } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { anchorTypedData } from "../src/anchor/eip712.ts";
-import { toOnchainId } from "../src/anchor/ids.ts";
-import { submitAnchor } from "../src/anchor/registryClient.ts";
+import { anchorManifests } from "../src/anchor/pipeline/pipeline.ts";
 import { toHex } from "../src/bytes.ts";
-import { buildChainscript } from "../src/chainscript/build.ts";
 import { CHECK_MARK } from "../src/cli/output.ts";
-import { describeAssetFile } from "../src/evidence/assetFile.ts";
-import { cidFromSha256 } from "../src/evidence/cid.ts";
-import { createPacket } from "../src/evidence/sign.ts";
-import { signerFromSeed } from "../src/keys/fileSigner.ts";
+import { openPglite } from "../src/db/pglite.ts";
 import { loadKeyFile, PASSPHRASE_VARIABLE, writeKeyFile } from "../src/keys/keyFile.ts";
-import type { Signer } from "../src/keys/signer.ts";
-import { storeBatch } from "../src/storage/batch.ts";
 import { startGateway } from "../src/storage/gateway.ts";
 import { LocalStore } from "../src/storage/local.ts";
 import { verifyAnchor } from "../src/verify/verifyAnchor.ts";
+import { DEV_KEYS } from "../test/helpers/localChain.ts";
 import { BASE_RPC, demoAccounts, NUMBERS_RPC, registerDemoTenant, startLocalNetwork } from "./demo/localNetwork.ts";
-
-interface Stage {
-  stageId: string;
-  output: string;
-  inputs: string[];
-  modelId: string;
-  seed: string;
-  parameters: Record<string, number | string>;
-  deviceClass: string;
-  durationMs: number;
-  gpuUtilization?: number;
-  resolution?: [number, number];
-}
 
 const root = new URL("..", import.meta.url).pathname;
 const example = join(root, "examples/lighthouse");
 const out = process.env.POP_DEMO_DIR ?? join(root, ".pop/demo");
-const sha256 = (bytes: Uint8Array | string) => new Uint8Array(createHash("sha256").update(bytes).digest());
-
-/** A key file when POP_KEY_PASSPHRASE is set; otherwise a throwaway in-memory key (nothing secret is written). */
-async function demoSigner(): Promise<Signer> {
-  const passphrase = process.env[PASSPHRASE_VARIABLE];
-  if (passphrase === undefined || passphrase === "") {
-    console.log(`(${PASSPHRASE_VARIABLE} is not set: using a throwaway in-memory key)`);
-    return signerFromSeed("demo-key", randomBytes(32));
-  }
-  const path = join(out, "demo.key");
-  if (!existsSync(path)) await writeKeyFile(path, { keyId: "demo-key", passphrase });
-  return loadKeyFile(path, passphrase);
-}
+/** Only for the throwaway key of a throwaway local chain; a real key's passphrase comes from POP_KEY_PASSPHRASE. */
+const DEMO_PASSPHRASE = "local demo only";
+const rel = (path: string) => relative(process.cwd(), path) || ".";
 
 async function main(): Promise<void> {
-  await rm(join(out, "packets"), { recursive: true, force: true });
-  await mkdir(join(out, "packets"), { recursive: true });
-  const pipelineBytes = await readFile(join(example, "pipeline.json"));
-  const pipeline = JSON.parse(pipelineBytes.toString()) as { tenantId: string; processId: string; stages: Stage[] };
-  const prompt = (await readFile(join(example, "prompt.txt"), "utf8")).normalize("NFC").trim();
-  const signer = await demoSigner();
-  console.log(`key ${signer.keyId}: ${toHex(signer.publicKey)}\n`);
+  for (const part of ["run", "state", "store", "demo.key"]) await rm(join(out, part), { recursive: true, force: true });
+  await mkdir(out, { recursive: true });
+  // The run is anchored from a copy, so its receipt lands in the demo directory, not in the source tree.
+  const runDir = join(out, "run");
+  await cp(example, runDir, { recursive: true });
+  const manifest = join(runDir, "manifest.jsonl");
+  const passphrase = process.env[PASSPHRASE_VARIABLE] || DEMO_PASSPHRASE;
+  const keyPath = join(out, "demo.key");
+  await writeKeyFile(keyPath, { keyId: "demo-key", passphrase });
+  const signer = await loadKeyFile(keyPath, passphrase);
+  console.log(`Ed25519 key ${signer.keyId}: ${toHex(signer.publicKey)} (${rel(keyPath)})`);
 
-  const steps = [];
-  for (const stage of pipeline.stages) {
-    const output = await describeAssetFile(join(example, stage.output));
-    const inputs = await Promise.all(
-      stage.inputs.map(async (file) => (await describeAssetFile(join(example, file))).assetHash),
-    );
-    const { bytes, packetHash } = await createPacket(
-      {
-        tenantId: pipeline.tenantId,
-        processId: pipeline.processId,
-        inputs: {
-          promptHash: sha256(prompt),
-          modelId: stage.modelId,
-          seed: BigInt(stage.seed),
-          parameters: stage.parameters,
-          assetHashes: inputs,
-        },
-        execution: {
-          durationMs: stage.durationMs,
-          deviceClass: stage.deviceClass,
-          pipelineHash: sha256(pipelineBytes),
-          ...(stage.gpuUtilization === undefined ? {} : { gpuUtilization: stage.gpuUtilization }),
-        },
-        outputs: {
-          ...output,
-          ...(stage.resolution ? { resolutionW: stage.resolution[0], resolutionH: stage.resolution[1] } : {}),
-        },
-      },
-      signer,
-    );
-    const cid = cidFromSha256(packetHash);
-    await writeFile(join(out, "packets", `${cid}.cbor`), bytes);
-    console.log(`packet  ${stage.stageId.padEnd(10)} ${cid}  (${bytes.length} bytes, output ${stage.output})`);
-    steps.push({ bytes, stageId: stage.stageId });
-  }
-
-  const built = await buildChainscript({ steps, signer });
-  await writeFile(join(out, "chain.json"), built.bytes);
-  console.log(
-    `\nchain   ${built.chainscript.chainId}\n  chainHash ${toHex(built.chainHash)}\n  cid       ${built.cid}`,
-  );
-
-  // The local network: chains, contracts, the demo tenant; then store, anchor and verify with nothing but RPC + gateway.
   const local = await startLocalNetwork();
   const store = new LocalStore(join(out, "store"));
   const gateway = await startGateway(store);
   try {
-    await registerDemoTenant(local, pipeline.tenantId, signer);
-    console.log(`\nlocal Base    ${BASE_RPC} (chain 31337)  registry ${local.registry}`);
+    await registerDemoTenant(local, "studio-aurora", signer);
+    console.log(`local Base    ${BASE_RPC} (chain 31337)  registry ${local.registry}`);
     console.log(`local Numbers ${NUMBERS_RPC} (chain 31338)  commit register ${local.commitRegister}`);
-    console.log(`gateway       ${gateway.url}  (store ${relative(process.cwd(), join(out, "store")) || "."})`);
+    console.log(`gateway       ${gateway.url}  (store ${rel(join(out, "store"))})`);
+    console.log(`tenant        studio-aurora: anchor signer ${demoAccounts.signer.address}, key ${signer.keyId}\n`);
 
-    const stored = await storeBatch([store], { packets: steps.map((step) => step.bytes), chainscript: built.bytes });
-    console.log(`stored        ${stored.packetCids.length} packets and the chainscript as one CAR`);
-
-    const ids = { tenantId: pipeline.tenantId, chainId: built.chainscript.chainId };
-    const anchor = {
-      tenantId: toOnchainId(ids.tenantId),
-      chainId: toOnchainId(ids.chainId),
-      chainHash: `0x${built.chainscript.chainHash}` as const,
-      ipfsCid: built.cid,
-      signer: demoAccounts.signer.address,
-      recipient: demoAccounts.admin.address,
-      amount: 1n,
-      deadline: BigInt(Math.floor(Date.now() / 1000) + 600),
-    };
-    const domain = { chainId: 31337, verifyingContract: local.registry };
-    const signature = await demoAccounts.signer.signTypedData(anchorTypedData(domain, anchor));
-    const relayer = { walletClient: local.wallet(demoAccounts.relayer), publicClient: local.publicClient };
-    const tx = await submitAnchor(relayer, { registry: local.registry, anchor, signature, ids });
-    console.log(`anchored      block ${tx.blockNumber}, tx ${tx.hash}, gas ${tx.gasUsed}`);
+    const db = await openPglite(join(out, "state"));
+    let result: Awaited<ReturnType<typeof anchorManifests>>;
+    try {
+      result = await anchorManifests(
+        {
+          db,
+          publicClient: local.publicClient,
+          registry: local.registry,
+          evmChainId: 31337,
+          packetSigner: signer,
+          anchorSigner: demoAccounts.signer,
+          relayer: demoAccounts.relayer,
+          providers: [store],
+          onStep: (step) => console.log(`  recorded ${step}`),
+        },
+        { manifests: [manifest], confirmations: 1, pollingIntervalMs: 100 },
+      );
+    } finally {
+      await db.close();
+    }
+    const [run] = result.runs;
+    if (run?.receipt === undefined) throw new Error("the example was not anchored");
+    const { transaction } = run.receipt;
+    console.log(`\nanchored ${rel(manifest)}: ${run.packets} packets, chain ${run.chainId}`);
+    console.log(`  chainscript ${run.chainscriptCid}`);
+    console.log(`  tx ${transaction.hash}, block ${transaction.blockNumber}, gas ${transaction.gasUsed}`);
+    console.log(`  receipt ${rel(run.receiptPath as string)}`);
 
     const report = await verifyAnchor([local.publicClient], {
-      ...ids,
+      tenantId: run.tenantId,
+      chainId: run.chainId,
       registry: local.registry,
       gateways: [gateway.url],
     });
@@ -149,16 +90,20 @@ async function main(): Promise<void> {
     for (const check of report.checks) console.log(`  ${CHECK_MARK[check.status]} ${check.id}`);
     if (report.verdict !== "valid") process.exitCode = 1;
 
-    const rel = relative(process.cwd(), out) || ".";
-    const output = relative(process.cwd(), join(example, "outputs/lighthouse@2x-signed.png"));
     const where = `--rpc ${BASE_RPC} --gateway ${gateway.url}`;
+    const ids = `--tenant ${run.tenantId} --chain-id ${run.chainId}`;
     console.log(`
 Try, in another terminal while this runs:
-  npx pop verify --tenant ${ids.tenantId} --chain-id ${ids.chainId} ${where}
-  npx pop verify-asset ${output} --tenant ${ids.tenantId} --chain-id ${ids.chainId} ${where}
-  npx pop tenant show ${ids.tenantId} --rpc ${BASE_RPC} --key-id ${signer.keyId}
-  npx pop packet inspect ${rel}/packets/${stored.packetCids[0]}.cbor
-Make your own key and packets: see "Quickstart" in README.md.`);
+  npx pop verify ${ids} ${where}
+  npx pop verify-asset ${rel(join(runDir, "outputs/lighthouse@2x-signed.png"))} ${ids} ${where}
+  npx pop tenant show ${run.tenantId} --rpc ${BASE_RPC} --key-id ${signer.keyId}
+Anchor another run: copy ${rel(runDir)}, change its outputs and manifest, then
+  POP_KEY_PASSPHRASE='${passphrase === DEMO_PASSPHRASE ? DEMO_PASSPHRASE : "…"}' \\
+  POP_ANCHOR_SIGNER_PRIVATE_KEY=${DEV_KEYS[2]} \\
+  POP_RELAYER_PRIVATE_KEY=${DEV_KEYS[3]} \\
+  POP_STATE_DIR=${rel(join(out, "state"))} POP_STORE_DIR=${rel(join(out, "store"))} \\
+  npx pop anchor <your manifest.jsonl> --key ${rel(keyPath)} --network local
+(Hardhat's public development keys: for the local chain only.)`);
     if (!process.argv.includes("--exit")) {
       console.log("\nThe local chains and the gateway keep running; Ctrl-C stops them.");
       await new Promise<void>((resolve) => {

@@ -1,5 +1,6 @@
 import { BaseError } from "../errors.ts";
 import { type Command, parse } from "./args.ts";
+import { anchor } from "./commands/anchor.ts";
 import { chainBuild, chainVerify } from "./commands/chain.ts";
 import { keysGenerate, keysImport } from "./commands/keys.ts";
 import { packetCreate, packetInspect, packetVerify } from "./commands/packet.ts";
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, Command> = {
   "store get": storeGet,
   "store status": storeStatus,
   gateway,
+  anchor,
   verify,
   "verify-asset": verifyAsset,
   "tenant register": tenantRegister,
@@ -32,7 +34,7 @@ const COMMANDS: Record<string, Command> = {
 
 function help(): string {
   const lines = Object.values(COMMANDS).map((c) => `  ${c.usage}\n      ${c.summary}`);
-  return `pop: Proof of Process, verifiable evidence of how pipeline outputs were made.\n\nCommands:\n${lines.join("\n")}\n\nExit codes: 0 success or valid proof, 1 invalid proof, 2 usage or input error.\nKey files are encrypted with the passphrase in POP_KEY_PASSPHRASE.\nRegistry commands use the network at --rpc (or POP_RPC_URL) and send from the account of POP_ADMIN_PRIVATE_KEY.\n`;
+  return `pop: Proof of Process, verifiable evidence of how pipeline outputs were made.\n\nCommands:\n${lines.join("\n")}\n\nExit codes: 0 success or valid proof, 1 invalid proof, 2 usage or input error.\nKey files are encrypted with the passphrase in POP_KEY_PASSPHRASE.\nRegistry commands use the network at --rpc (or POP_RPC_URL) and send from the account of POP_ADMIN_PRIVATE_KEY.\npop anchor signs anchors with POP_ANCHOR_SIGNER_PRIVATE_KEY, sends from POP_RELAYER_PRIVATE_KEY (default: the signer),\nkeeps its state in DATABASE_URL (a Postgres server) or else PGlite in POP_STATE_DIR (default .pop/state),\nand stores to POP_STORE_PROVIDERS (default: the local store in POP_STORE_DIR, default .pop/store).\n`;
 }
 
 /** Runs the `pop` command line and returns its exit code. */
@@ -42,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(help());
     return group === undefined ? EXIT.usage : EXIT.ok;
   }
-  // `pop gateway`, `pop verify` and `pop verify-asset` have no sub-action.
+  // `pop gateway`, `pop anchor`, `pop verify` and `pop verify-asset` have no sub-action.
   const single = COMMANDS[group];
   const command = single ?? COMMANDS[`${group} ${action}`];
   const commandArgs = single === undefined ? rest : argv.slice(1);

@@ -8,6 +8,7 @@ import { type Address, createPublicClient, createWalletClient, defineChain, getA
 import { privateKeyToAccount } from "viem/accounts";
 import { getBlock } from "viem/actions";
 import { DeploymentNotFoundError, deployedAddress } from "../anchor/deployments.ts";
+import { NETWORKS, type NetworkDefinition } from "../anchor/networks.ts";
 import type { RegistryClients, RegistryTransaction } from "../anchor/registryClient.ts";
 import { describeRegistryError, formatUnixSeconds } from "../anchor/registryErrors.ts";
 import type { RegistryReader } from "../anchor/registryReads.ts";
@@ -42,21 +43,30 @@ function option(args: ParsedArgs, name: string): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
-/** The sending account from POP_ADMIN_PRIVATE_KEY; errors name the variable, never its value. */
-export function adminAccountFromEnv(env: NodeJS.ProcessEnv = process.env) {
-  const value = env[ADMIN_KEY_VARIABLE]?.trim();
+/** The account whose private key is in `variable`; errors name the variable, never its value. */
+export function accountFromEnv(variable: string, purpose: string, env: NodeJS.ProcessEnv = process.env) {
+  const value = env[variable]?.trim();
   if (value === undefined || value.length === 0)
-    throw new AdminKeyError(`${ADMIN_KEY_VARIABLE} is not set: it holds the private key of the account that sends.`, {
-      details: `Set ${ADMIN_KEY_VARIABLE} to the registrar's key (pop tenant register) or the tenant admin's key (the other commands).`,
-    });
+    throw new AdminKeyError(`${variable} is not set: it holds the private key of ${purpose}.`);
   const hex = value.startsWith("0x") ? value : `0x${value}`;
-  if (!/^0x[0-9a-fA-F]{64}$/.test(hex))
-    throw new AdminKeyError(`${ADMIN_KEY_VARIABLE} is not a private key (32 bytes of hex).`);
+  if (!/^0x[0-9a-fA-F]{64}$/.test(hex)) throw new AdminKeyError(`${variable} is not a private key (32 bytes of hex).`);
   try {
     return privateKeyToAccount(hex as `0x${string}`);
   } catch {
     // No cause: the underlying error could quote the value.
-    throw new AdminKeyError(`${ADMIN_KEY_VARIABLE} is not a valid secp256k1 private key.`);
+    throw new AdminKeyError(`${variable} is not a valid secp256k1 private key.`);
+  }
+}
+
+/** The sending account from POP_ADMIN_PRIVATE_KEY; errors name the variable, never its value. */
+export function adminAccountFromEnv(env: NodeJS.ProcessEnv = process.env) {
+  try {
+    return accountFromEnv(ADMIN_KEY_VARIABLE, "the account that sends", env);
+  } catch (error) {
+    if (!(error instanceof AdminKeyError) || !/is not set/.test(error.shortMessage)) throw error;
+    throw new AdminKeyError(error.shortMessage, {
+      details: `Set ${ADMIN_KEY_VARIABLE} to the registrar's key (pop tenant register) or the tenant admin's key (the other commands).`,
+    });
   }
 }
 
@@ -132,16 +142,10 @@ export function positionals(args: ParsedArgs, count: number, usage: string): str
   return args.positionals;
 }
 
-/** A public client on --rpc (or POP_RPC_URL) and the registry on its chain. */
-export async function connect(args: ParsedArgs, usage: string): Promise<RegistryConnection> {
-  const url = option(args, "rpc") ?? process.env[RPC_URL_VARIABLE];
-  if (url === undefined || url.length === 0)
-    throw new UsageError(`Missing --rpc (or ${RPC_URL_VARIABLE}): the JSON-RPC URL of the network.`, {
-      details: `Usage: ${usage}`,
-    });
+/** A public client on `url` and the registry on its chain (given, or from Ignition's deployment for that chain). */
+async function connectTo(url: string, given: string | undefined, usage: string): Promise<RegistryConnection> {
   if (URL.parse(url)?.protocol.startsWith("http") !== true)
     throw new UsageError("The RPC URL must be an http(s) URL.", { details: `Usage: ${usage}` });
-  const given = option(args, "registry");
   const registry = given === undefined ? undefined : parseAddress(given, "--registry");
   const transport = http(url, { retryCount: 2 });
   let chainId: number;
@@ -167,6 +171,40 @@ export async function connect(args: ParsedArgs, usage: string): Promise<Registry
       details: `Pass --registry <address>, or record the deployment: ${error.details ?? "npm run deploy"}`,
     });
   }
+}
+
+/** A public client on --rpc (or POP_RPC_URL) and the registry on its chain. */
+export async function connect(args: ParsedArgs, usage: string): Promise<RegistryConnection> {
+  const url = option(args, "rpc") ?? process.env[RPC_URL_VARIABLE];
+  if (url === undefined || url.length === 0)
+    throw new UsageError(`Missing --rpc (or ${RPC_URL_VARIABLE}): the JSON-RPC URL of the network.`, {
+      details: `Usage: ${usage}`,
+    });
+  return connectTo(url, option(args, "registry"), usage);
+}
+
+/**
+ * The network named by --network (default `local`): its RPC is --rpc, else
+ * POP_RPC_URL, else the network's public default, and must answer the
+ * network's chain id, so a URL of another network is refused before anything
+ * is signed.
+ */
+export async function connectNetwork(
+  args: ParsedArgs,
+  usage: string,
+): Promise<RegistryConnection & { network: NetworkDefinition }> {
+  const name = option(args, "network") ?? "local";
+  const network = NETWORKS[name];
+  if (network === undefined)
+    throw new UsageError(`--network must be one of ${Object.keys(NETWORKS).join(", ")}, got "${name}".`);
+  const url = option(args, "rpc") ?? process.env[RPC_URL_VARIABLE] ?? network.rpcUrl;
+  const connection = await connectTo(url, option(args, "registry"), usage);
+  if (connection.chainId !== network.chainId)
+    throw new UsageError(
+      `The RPC at ${URL.parse(url)?.origin} serves chain ${connection.chainId}, not ${network.name} (chain ${network.chainId}).`,
+      { details: "Pass the RPC URL of the network you name, or name the network the RPC serves." },
+    );
+  return { ...connection, network };
 }
 
 /** `connect` plus a wallet client for POP_ADMIN_PRIVATE_KEY's account, checked before any network call. */

@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,8 +5,8 @@ import { expect } from "chai";
 import { getAddress, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { DEV_KEYS, type LocalChain, startLocalBase } from "../helpers/localChain.ts";
+import { pop, type PopResult as Result } from "../helpers/pop.ts";
 
-const POP = new URL("../../bin/pop.js", import.meta.url).pathname;
 const PASSPHRASE = "correct horse battery staple";
 const REGISTRAR_KEY = DEV_KEYS[0] as Hex;
 const ADMIN_KEY = DEV_KEYS[1] as Hex;
@@ -16,22 +15,6 @@ const ADMIN = privateKeyToAccount(ADMIN_KEY).address;
 const OTHER = privateKeyToAccount(OTHER_KEY).address;
 const SIGNER = privateKeyToAccount(DEV_KEYS[3] as Hex).address;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real `pop` with only the variables given (none of the POP_* ones are inherited). */
-function pop(cwd: string, args: string[], env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("POP_")));
-    execFile(process.execPath, [POP, ...args], { cwd, env: { ...inherited, ...env } }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 describe("pop tenant, signer and key (command line against a local Base JSON-RPC chain)", function () {
   this.timeout(60_000);

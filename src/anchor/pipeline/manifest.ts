@@ -104,7 +104,8 @@ export async function readManifest(path: string): Promise<Manifest> {
     if (text.trim().length === 0) continue;
     const number = index + 1;
     const fail = (problem: string): never => {
-      throw new ManifestError(`${path} line ${number}: ${problem}.`);
+      // A problem may end with a quoted sentence's own full stop: one is enough.
+      throw new ManifestError(`${path} line ${number}: ${problem.replace(/\.$/, "")}.`);
     };
     let line: unknown;
     try {

@@ -26,7 +26,7 @@ import { processAnchorRegistryAbi } from "../abi.ts";
 import { type AnchorMessage, anchorTypedData } from "../eip712.ts";
 import { toOnchainId } from "../ids.ts";
 import { describeRegistryError } from "../registryErrors.ts";
-import type { RegistryReader } from "../registryReads.ts";
+import { type RegistryReader, readAnchorLogs } from "../registryReads.ts";
 import { type Manifest, readManifest } from "./manifest.ts";
 import { type AnchorReceipt, buildReceipt, receiptPathFor, writeReceipt } from "./receipt.ts";
 import { ANCHOR_MIGRATIONS, ANCHOR_SCHEMA } from "./schema.ts";
@@ -144,12 +144,14 @@ function runKeyOf(manifest: Manifest, evmChainId: number, registry: Address): st
 
 class Pipeline {
   readonly timings = { packets: 0, chainscript: 0, storage: 0, transaction: 0 };
+  // Plain fields, not parameter properties: Node runs these sources by stripping types, which those are not.
+  private readonly context: AnchorPipelineContext;
+  private readonly parameters: AnchorManifestsParameters;
   private readonly sender: SenderContext;
 
-  constructor(
-    private readonly context: AnchorPipelineContext,
-    private readonly parameters: AnchorManifestsParameters,
-  ) {
+  constructor(context: AnchorPipelineContext, parameters: AnchorManifestsParameters) {
+    this.context = context;
+    this.parameters = parameters;
     this.sender = {
       db: context.db,
       publicClient: context.publicClient,
@@ -363,6 +365,22 @@ class Pipeline {
   async finish(run: RunRecord, index: number): Promise<{ receipt: AnchorReceipt; receiptPath: string }> {
     const { db } = this.context;
     const submission = await readSubmission(db, run.submissionId as string);
+    // A receipt states what the chain holds now: a reorganised (or, locally, reset) chain gets none.
+    const logs = await readAnchorLogs(this.context.publicClient, {
+      registry: run.registry,
+      tenantId: toOnchainId(run.tenantId),
+      chainId: toOnchainId(run.chainId),
+    }).catch((error: unknown) => {
+      throw describeRegistryError(error);
+    });
+    if (!logs.some((log) => log.transactionHash === submission.txHash))
+      throw new AnchorPipelineError(
+        `Run ${run.chainId} (${run.manifestPath}) is recorded as anchored by ${submission.txHash}, but the registry ${run.registry} holds no such anchor.`,
+        {
+          details:
+            "The chain was reorganised or reset since, or the RPC serves another chain. The recorded state is kept; check the network before anything else.",
+        },
+      );
     const carried = await runsOfSubmission(db, submission.id);
     const packets = await readPackets(db, run.runKey);
     const receipt = buildReceipt(
