@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { expect } from "chai";
@@ -18,8 +18,41 @@ function run(
   });
 }
 
+/** Every .ts file under `dir`, recursively. */
+async function sources(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile() && e.name.endsWith(".ts")).map((e) => join(e.parentPath, e.name));
+}
+
 describe("README", function () {
   this.timeout(60_000);
+
+  it("documents every pop command and every environment variable the code reads", async () => {
+    const readme = await readFile(join(root, "README.md"), "utf8");
+    const { main } = await import("../../src/cli/main.ts");
+    const write = process.stdout.write;
+    let help = "";
+    process.stdout.write = ((chunk: string) => {
+      help += chunk;
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      await main(["--help"]);
+    } finally {
+      process.stdout.write = write;
+    }
+    const commands = [...help.matchAll(/^ {2}(pop [a-z-]+(?: [a-z-]+)?)/gm)].map((m) => m[1] as string);
+    expect(commands).to.include("pop anchor");
+    for (const command of commands) expect(readme, command).to.include(`\`${command}`);
+    const code = await Promise.all(
+      [...(await sources(join(root, "src"))), join(root, "scripts/demo.ts")].map((f) => readFile(f, "utf8")),
+    );
+    const variables = new Set(
+      code.flatMap((text) => [...text.matchAll(/\b(POP_[A-Z0-9_]+|DATABASE_URL)\b/g)].map((m) => m[1])),
+    );
+    expect(variables.size).to.be.greaterThan(10);
+    for (const variable of variables) expect(readme, variable).to.include(variable as string);
+  });
 
   it("runs `npx pop` from the project root with no build step", async () => {
     // Whichever npx is on PATH; `node` resolves to the running (≥ 22.13) Node first.
