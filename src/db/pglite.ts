@@ -1,9 +1,12 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { type Database, DatabaseError, type Row, type Sql } from "./database.ts";
 
 const LOCK_FILE = "pop.lock";
+
+/** Lock files this process holds: its own pid in one of them is an open database, not a stale lock. */
+const held = new Set<string>();
 
 function processAlive(pid: number): boolean {
   try {
@@ -21,16 +24,24 @@ function processAlive(pid: number): boolean {
  * (its pid gone) is taken over, since nothing else can hold the directory.
  */
 function lockDirectory(dir: string): () => void {
-  const path = join(dir, LOCK_FILE);
+  const path = resolve(dir, LOCK_FILE);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, "wx");
       writeSync(fd, String(process.pid));
       closeSync(fd);
-      return () => rmSync(path, { force: true });
+      held.add(path);
+      return () => {
+        held.delete(path);
+        rmSync(path, { force: true });
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const owner = Number(readFileSync(path, "utf8").trim());
+      if (owner === process.pid && held.has(path))
+        throw new DatabaseError(`The state database ${dir} is already open in this process (pid ${owner}).`, {
+          details: "PGlite serves one connection at a time: close the open database first.",
+        });
       if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner))
         throw new DatabaseError(`The state database ${dir} is in use by another process (pid ${owner}).`, {
           details: "PGlite serves one process at a time: wait for it, or use a Postgres server through DATABASE_URL.",
@@ -68,7 +79,21 @@ export async function openPglite(dir: string): Promise<Database> {
     kind: "pglite",
     location: dir,
     query: (text, params) => run(db, text, params),
-    transaction: (work) => db.transaction((tx) => work({ query: (text, params) => run(tx, text, params) } as Sql)),
+    async transaction(work) {
+      let workError: { error: unknown } | undefined;
+      try {
+        return await db.transaction((tx) =>
+          work({ query: (text, params) => run(tx, text, params) } as Sql).catch((error: unknown) => {
+            workError = { error };
+            throw error;
+          }),
+        );
+      } catch (error) {
+        // The work's own error passes through unchanged; BEGIN or COMMIT failing (a deferred constraint) is a statement failing.
+        if (workError !== undefined) throw workError.error;
+        throw new DatabaseError(`Database statement failed: ${(error as Error).message}`, { cause: error });
+      }
+    },
     async close() {
       try {
         await db.close();

@@ -4,14 +4,18 @@ import { type Database, DatabaseError, type Row, type Sql } from "./database.ts"
 /** The URL without its password, for messages and logs. */
 export function redactUrl(url: string): string {
   const parsed = URL.parse(url);
-  if (parsed === null) return "(unparseable URL)";
+  // Without "//" it is no server URL ("user:pass@host/db" reads as the scheme "user:"): none of it is safe to show.
+  if (parsed === null || !parsed.href.startsWith(`${parsed.protocol}//`)) return "(unparseable URL)";
   if (parsed.password !== "") parsed.password = "***";
+  if (parsed.searchParams.has("password")) parsed.searchParams.set("password", "***");
   return parsed.toString();
 }
 
 async function run<R extends Row>(client: pg.Pool | pg.PoolClient, text: string, params?: readonly unknown[]) {
   try {
-    return (await client.query<R>(text, params as unknown[] | undefined)).rows;
+    const result = await client.query<R>(text, params as unknown[] | undefined);
+    // A text of several statements (a migration) answers one result per statement: the last one's rows, as PGlite.
+    return Array.isArray(result) ? ((result.at(-1)?.rows ?? []) as R[]) : result.rows;
   } catch (error) {
     throw new DatabaseError(`Database statement failed: ${(error as Error).message}`, { cause: error });
   }
@@ -39,9 +43,10 @@ export async function openServer(url: string): Promise<Database> {
     async transaction(work) {
       const client = await pool.connect();
       try {
-        await client.query("begin");
+        await run(client, "begin");
         const result = await work({ query: (text, params) => run(client, text, params) } as Sql);
-        await client.query("commit");
+        // A deferred constraint fails here, at commit: a DatabaseError like any other statement's.
+        await run(client, "commit");
         return result;
       } catch (error) {
         await client.query("rollback").catch(() => {});

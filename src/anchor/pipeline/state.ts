@@ -22,7 +22,6 @@ export interface RunRecord {
   readonly chainId: string;
   readonly packetCount: number;
   readonly step: RunStep;
-  readonly chainscript?: Uint8Array;
   readonly chainscriptCid?: string;
   readonly chainHash?: Hex;
   readonly anchor?: AnchorMessage;
@@ -70,8 +69,9 @@ export class StateConflictError extends BaseError {
   override name = "StateConflictError";
 }
 
+// Not the chainscript's bytes: megabytes for a large run, and a run is read at every step (see readChainscript).
 const RUN_COLUMNS = `run_key, evm_chain_id, registry, manifest_path, manifest_sha256, tenant_id, process_id, chain_id,
-  packet_count, step, chainscript, chainscript_cid, chain_hash, anchor, signature, submission_id::text as submission_id`;
+  packet_count, step, chainscript_cid, chain_hash, anchor, signature, submission_id::text as submission_id`;
 
 function toBytes(value: unknown): Uint8Array {
   // pg answers Buffers, PGlite Uint8Arrays: one type for the rest of the code.
@@ -106,7 +106,6 @@ function runFromRow(row: Record<string, unknown>): RunRecord {
     chainId: row.chain_id as string,
     packetCount: Number(row.packet_count),
     step: row.step as RunStep,
-    ...optional("chainscript", row.chainscript, toBytes),
     ...optional("chainscriptCid", row.chainscript_cid, String),
     ...optional("chainHash", row.chain_hash, (v) => v as Hex),
     ...optional("anchor", row.anchor, (v) => anchorFromText(v as string)),
@@ -115,7 +114,7 @@ function runFromRow(row: Record<string, unknown>): RunRecord {
   };
 }
 
-export type NewRun = Omit<RunRecord, "step" | "chainscript" | "chainscriptCid" | "chainHash" | "anchor" | "signature">;
+export type NewRun = Omit<RunRecord, "step" | "chainscriptCid" | "chainHash" | "anchor" | "signature">;
 
 /** The run recorded under `run.runKey`, created (step `registered`) if there is none. */
 export async function findOrCreateRun(db: Database, run: NewRun): Promise<{ run: RunRecord; created: boolean }> {
@@ -178,6 +177,18 @@ export async function readPackets(db: Database, runKey: string): Promise<PacketR
   }));
 }
 
+/** The packets' CIDs in sequence order, without their bytes. */
+export async function readPacketCids(db: Database, runKey: string): Promise<string[]> {
+  const rows = await db.query("select cid from pop_anchor_packet where run_key = $1 order by sequence", [runKey]);
+  return rows.map((row) => row.cid as string);
+}
+
+/** The run's recorded chainscript, read only where its bytes are needed (storage). */
+export async function readChainscript(db: Database, runKey: string): Promise<Uint8Array | undefined> {
+  const [row] = await db.query("select chainscript from pop_anchor_run where run_key = $1", [runKey]);
+  return row?.chainscript === null || row?.chainscript === undefined ? undefined : toBytes(row.chainscript);
+}
+
 export async function countPackets(db: Database, runKey: string): Promise<number> {
   const [row] = await db.query("select count(*)::integer as n from pop_anchor_packet where run_key = $1", [runKey]);
   return Number(row?.n ?? 0);
@@ -192,9 +203,10 @@ export async function recordPackets(
 ): Promise<void> {
   await db.transaction(async (sql) => {
     // One statement per chunk: unnest takes the columns as arrays.
-    await sql.query(
+    const inserted = await sql.query(
       `insert into pop_anchor_packet (run_key, sequence, stage_id, cid, bytes)
-       select $1, * from unnest($2::integer[], $3::text[], $4::text[], $5::bytea[])`,
+       select $1, * from unnest($2::integer[], $3::text[], $4::text[], $5::bytea[])
+       on conflict do nothing returning sequence`,
       [
         run.runKey,
         packets.map((p) => p.sequence),
@@ -203,6 +215,10 @@ export async function recordPackets(
         packets.map((p) => p.bytes),
       ],
     );
+    if (inserted.length !== packets.length)
+      throw new StateConflictError(`Run ${run.runKey}: another process is creating the same packets.`, {
+        details: "Run pop anchor again once the other process has finished.",
+      });
     if (complete) await advance(sql, run.runKey, ["registered"], "packets");
   });
 }
