@@ -18,11 +18,15 @@ export async function migrate(db: Database, namespace: string, migrations: reado
     if (migration.id !== i + 1)
       throw new DatabaseError(`Migration ${namespace} #${i + 1} is numbered ${migration.id}.`);
   });
-  await db.query(
-    `create table if not exists pop_migration (
-       namespace text not null, id integer not null, name text not null,
-       applied_at timestamptz not null default now(), primary key (namespace, id))`,
-  );
+  await db.transaction(async (sql) => {
+    // `create table if not exists` is not safe against itself: two processes migrating a new database race on it.
+    await sql.query("select pg_advisory_xact_lock(hashtext('pop_migration'))");
+    await sql.query(
+      `create table if not exists pop_migration (
+         namespace text not null, id integer not null, name text not null,
+         applied_at timestamptz not null default now(), primary key (namespace, id))`,
+    );
+  });
   const applied: number[] = [];
   for (const migration of migrations) {
     const done = await db.transaction(async (sql) => {

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +16,7 @@ import { LocalStore } from "../../src/storage/local.ts";
 import { type AnchorVerificationReport, verifyAnchor } from "../../src/verify/verifyAnchor.ts";
 import { accounts, clients, registerAndAnchor } from "../helpers/anchorRun.ts";
 import { type LocalChain, startLocalBase } from "../helpers/localChain.ts";
+import { type RpcProxy, startRpcProxy } from "../helpers/rpcProxy.ts";
 import { threeStageRun } from "../helpers/run.ts";
 
 const POP = new URL("../../bin/pop.js", import.meta.url).pathname;
@@ -24,26 +25,17 @@ let chainCounter = 0;
 const freshChainId = () => `7c9e6679-7425-40de-944b-${(++chainCounter).toString().padStart(12, "0")}`;
 
 /** A JSON-RPC proxy that forwards to `target` but rewrites the chainHash in every eth_getLogs answer. */
-async function lyingRpc(target: string): Promise<{ url: string; close(): Promise<void> }> {
-  const server: Server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks).toString();
-    const answer = (await (
-      await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body })
-    ).json()) as {
-      result?: { data: string }[];
-    };
-    if (JSON.parse(body).method === "eth_getLogs" && Array.isArray(answer.result)) {
-      for (const log of answer.result) log.data = `${log.data.slice(0, 2)}${"ab".repeat(32)}${log.data.slice(66)}`;
-    }
-    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer));
+function lyingRpc(target: string): Promise<RpcProxy> {
+  return startRpcProxy(target, {
+    onAnswer: (call, answer) => {
+      if (call.method !== "eth_getLogs" || !Array.isArray(answer.result)) return answer;
+      const logs = (answer.result as { data: string }[]).map((log) => ({
+        ...log,
+        data: `${log.data.slice(0, 2)}${"ab".repeat(32)}${log.data.slice(66)}`,
+      }));
+      return { ...answer, result: logs };
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
 }
 
 describe("verifyAnchor (the 4-step protocol against a local chain and gateway)", function () {

@@ -35,6 +35,8 @@ import {
   findOrCreateRun,
   type PacketRecord,
   type RunRecord,
+  readChainscript,
+  readPacketCids,
   readPackets,
   readRun,
   readSubmission,
@@ -240,9 +242,10 @@ class Pipeline {
 
   private async store(run: RunRecord, index: number): Promise<void> {
     const packets = await readPackets(this.context.db, run.runKey);
+    const chainscript = (await readChainscript(this.context.db, run.runKey)) as Uint8Array;
     const stored = await storeBatch(
       this.context.providers,
-      { packets: packets.map((p) => p.bytes), chainscript: run.chainscript as Uint8Array },
+      { packets: packets.map((p) => p.bytes), chainscript },
       this.context.quorum === undefined ? {} : { quorum: this.context.quorum },
     );
     if (!stored.stored) {
@@ -382,19 +385,14 @@ class Pipeline {
         },
       );
     const carried = await runsOfSubmission(db, submission.id);
-    const packets = await readPackets(db, run.runKey);
-    const receipt = buildReceipt(
-      run,
-      packets.map((p) => p.cid),
-      {
-        txHash: submission.txHash as Hex,
-        blockNumber: submission.blockNumber as bigint,
-        gasUsed: submission.gasUsed as bigint,
-        fee: submission.fee as bigint,
-        sender: submission.sender,
-        anchors: carried.length,
-      },
-    );
+    const receipt = buildReceipt(run, await readPacketCids(db, run.runKey), {
+      txHash: submission.txHash as Hex,
+      blockNumber: submission.blockNumber as bigint,
+      gasUsed: submission.gasUsed as bigint,
+      fee: submission.fee as bigint,
+      sender: submission.sender,
+      anchors: carried.length,
+    });
     const receiptPath = receiptPathFor(run.manifestPath);
     await writeReceipt(receiptPath, receipt);
     if (run.step !== "done") {
