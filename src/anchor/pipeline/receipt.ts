@@ -63,9 +63,12 @@ export function buildReceipt(
   };
 }
 
-/** Writes the receipt whole or not at all (temporary file, then rename): a crash never leaves half a receipt. */
+/**
+ * Writes the receipt whole or not at all (temporary file, then rename): a crash never leaves half a receipt,
+ * and the next run replaces a temporary file a crash left behind.
+ */
 export async function writeReceipt(path: string, receipt: AnchorReceipt): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
+  const temporary = `${path}.tmp`;
   await writeFile(temporary, `${JSON.stringify(receipt, null, 2)}\n`);
   await rename(temporary, path);
 }
