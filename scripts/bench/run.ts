@@ -4,6 +4,7 @@
  * a target is missed.
  */
 import { availableParallelism, cpus } from "node:os";
+import { benchAnchor } from "./anchor.ts";
 import { benchEvidence } from "./evidence.ts";
 import { type BenchLine, print } from "./measure.ts";
 import { benchBatchUpload, benchLocalStore } from "./storage.ts";
@@ -17,6 +18,7 @@ const suites: [string, () => Promise<BenchLine[]>][] = [
   ["Evidence core", benchEvidence],
   ["Storage", async () => [...(await benchLocalStore()), ...(await benchBatchUpload())]],
   ["Verification (4-step protocol)", benchVerify],
+  ["Anchoring pipeline", benchAnchor],
 ];
 const lines: BenchLine[] = [];
 for (const [title, suite] of suites) {

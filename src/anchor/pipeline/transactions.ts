@@ -223,6 +223,8 @@ export async function settleSubmission(
   const rpcFailures = options.rpcFailures ?? 8;
   const pendingSince = new Map<Hex, number>();
   let failures = 0;
+  // Right after a broadcast the first look comes at once: a chain that mines on arrival (or a fast block) answers.
+  let justSent = false;
   for (;;) {
     const submission = await readSubmission(context.db, submissionId);
     try {
@@ -273,9 +275,13 @@ export async function settleSubmission(
           await context.onStep?.("bumped");
           await broadcast(context, replacement.raw, replacement.hash);
           await context.onStep?.("sent");
+          justSent = true;
         } else if (!newest.sent || !(await knownToNode(context.publicClient, newest.hash))) {
           await broadcast(context, newest.raw, newest.hash);
-          if (!newest.sent) await context.onStep?.("sent");
+          if (!newest.sent) {
+            await context.onStep?.("sent");
+            justSent = true; // once per attempt: a node that keeps losing it is asked again only after a pause
+          }
         }
       }
       failures = 0;
@@ -297,6 +303,7 @@ export async function settleSubmission(
         details: `Its transaction ${submission.attempts.at(-1)?.hash} (nonce ${submission.nonce}) is recorded: run pop anchor again to go on waiting; it is never sent twice.`,
         retryable: true,
       });
-    await sleep(pollingIntervalMs);
+    if (justSent) justSent = false;
+    else await sleep(pollingIntervalMs);
   }
 }

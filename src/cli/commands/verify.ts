@@ -28,12 +28,24 @@ async function runVerification(args: ParsedArgs, usage: string) {
   } else {
     registry = await deployedAddress(await (clients[0] as PublicClient).getChainId(), "ProcessAnchorRegistry");
   }
-  const report = await verifyAnchor(clients, { tenantId, chainId, registry, gateways, cache: cacheFromEnv() });
+  const concurrencyOption = args.values.concurrency;
+  const concurrency = concurrencyOption === undefined ? 16 : Number(concurrencyOption);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)
+    throw new UsageError(`--concurrency must be an integer from 1 to 256, got "${String(concurrencyOption)}".`);
+  const report = await verifyAnchor(clients, {
+    tenantId,
+    chainId,
+    registry,
+    gateways,
+    cache: cacheFromEnv(),
+    concurrency,
+  });
   return { report, tenantId, chainId };
 }
 
 export const verify: Command = {
-  usage: "pop verify --tenant <id> --chain-id <uuid> --rpc <url>... --gateway <url>... [--registry <address>] [--json]",
+  usage:
+    "pop verify --tenant <id> --chain-id <uuid> --rpc <url>... --gateway <url>... [--registry <address>] [--concurrency <n>] [--json]",
   summary:
     "verify an anchored chain with only RPC endpoints and gateways (exit 0 valid, 1 invalid, 2 could not complete)",
   options: {
@@ -42,6 +54,7 @@ export const verify: Command = {
     rpc: { type: "string", multiple: true },
     gateway: { type: "string", multiple: true },
     registry: { type: "string" },
+    concurrency: { type: "string" },
   },
   async run(args) {
     const { report, tenantId, chainId } = await runVerification(args, verify.usage);
@@ -66,7 +79,7 @@ export const verify: Command = {
 
 export const verifyAsset: Command = {
   usage:
-    "pop verify-asset <file> --tenant <id> --chain-id <uuid> --rpc <url>... --gateway <url>... [--registry <address>] [--json]",
+    "pop verify-asset <file> --tenant <id> --chain-id <uuid> --rpc <url>... --gateway <url>... [--registry <address>] [--concurrency <n>] [--json]",
   summary:
     "hash a file and prove which step of an anchored chain produced it (exit 0 proven, 1 not produced by the chain or chain invalid, 2 could not complete)",
   options: verify.options,
