@@ -1,5 +1,6 @@
 import { type Address, decodeFunctionData, type Hex, type PublicClient } from "viem";
 import { processAnchorRegistryAbi } from "../anchor/abi.ts";
+import { anchorSignerFromInput } from "../anchor/calls.ts";
 import { toOnchainId } from "../anchor/ids.ts";
 import { type AnchorLog, readAnchorLogs } from "../anchor/registryReads.ts";
 import { type Chainscript, InvalidChainscriptError, parseChainscript } from "../chainscript/chainscript.ts";
@@ -60,14 +61,7 @@ function describe(error: unknown): string {
 /** The signer named in the anchoring call's input (anchor, anchorBatch or anchorDirect), if the call was direct. */
 async function authorisingSigner(client: PublicClient, hash: Hex, chainId: Hex): Promise<Address | undefined> {
   const transaction = await client.getTransaction({ hash });
-  try {
-    const call = decodeFunctionData({ abi: processAnchorRegistryAbi, data: transaction.input });
-    if (call.functionName === "anchor" || call.functionName === "anchorDirect") return call.args[0].signer;
-    if (call.functionName === "anchorBatch") return call.args[0].find((a) => a.chainId === chainId)?.signer;
-  } catch {
-    // Not a direct call to the registry (a multisig or another contract): the input does not name the signer.
-  }
-  return undefined;
+  return anchorSignerFromInput(transaction.input, chainId);
 }
 
 async function fetchAll(cids: readonly string[], parameters: VerifyAnchorParameters): Promise<Map<string, Uint8Array>> {

@@ -1,0 +1,150 @@
+/**
+ * Event handlers: the registry's tenant, signer, key, anchor and ERC-1155
+ * events on Base, and ERC-7053 commits on Numbers. Each writes Ponder's
+ * tables only. An anchor is recorded as `pending` and verified at once
+ * (verification.ts); content no gateway serves leaves it `unresolved`, tried
+ * again on the VerificationRetry beat.
+ */
+import { type Context, ponder } from "ponder:registry";
+import {
+  anchor,
+  anchorSigner,
+  certificateBalance,
+  certificateTransfer,
+  commit,
+  signingKey,
+  tenant,
+} from "ponder:schema";
+import { type Hex, zeroAddress } from "viem";
+import { anchorSignerFromInput } from "../../src/anchor/calls.ts";
+import { certificateId } from "../../src/anchor/certificate.ts";
+import { assetCidFromCommitInput, parseCommitData } from "../../src/numbers/commitInput.ts";
+
+ponder.on("ProcessAnchorRegistry:TenantRegistered", async ({ event, context }) => {
+  await context.db.insert(tenant).values({
+    id: event.args.tenantId,
+    admin: event.args.admin,
+    registeredBlock: event.block.number,
+    anchorCount: 0,
+  });
+});
+
+ponder.on("ProcessAnchorRegistry:TenantAdminTransferStarted", async ({ event, context }) => {
+  await context.db.update(tenant, { id: event.args.tenantId }).set({
+    pendingAdmin: event.args.pendingAdmin === zeroAddress ? null : event.args.pendingAdmin,
+  });
+});
+
+ponder.on("ProcessAnchorRegistry:TenantAdminTransferred", async ({ event, context }) => {
+  await context.db.update(tenant, { id: event.args.tenantId }).set({ admin: event.args.newAdmin, pendingAdmin: null });
+});
+
+ponder.on("ProcessAnchorRegistry:AnchorSignerSet", async ({ event, context }) => {
+  const { tenantId, signer, allowed } = event.args;
+  await context.db
+    .insert(anchorSigner)
+    .values({ tenantId, signer, allowed, updatedBlock: event.block.number })
+    .onConflictDoUpdate({ allowed, updatedBlock: event.block.number });
+});
+
+ponder.on("ProcessAnchorRegistry:SigningKeyRegistered", async ({ event, context }) => {
+  const { tenantId, keyId, publicKey, validFrom, validUntil } = event.args;
+  await context.db.insert(signingKey).values({
+    tenantId,
+    keyId,
+    publicKey,
+    validFrom,
+    validUntil,
+    registeredBlock: event.block.number,
+  });
+});
+
+ponder.on("ProcessAnchorRegistry:SigningKeyRevoked", async ({ event, context }) => {
+  const { tenantId, keyId, revokedAt } = event.args;
+  await context.db.update(signingKey, { tenantId, keyId }).set({ revokedAt });
+});
+
+ponder.on("ProcessAnchorRegistry:ProcessAnchored", async ({ event, context }) => {
+  const { tenantId, chainId, chainHash, ipfsCid, timestamp } = event.args;
+  const owner = await context.db.update(tenant, { id: tenantId }).set((row) => ({ anchorCount: row.anchorCount + 1 }));
+  await context.db.insert(anchor).values({
+    id: `${tenantId}-${chainId}`,
+    tenantId,
+    chainId,
+    chainHash,
+    ipfsCid,
+    timestamp,
+    blockNumber: event.block.number,
+    transactionHash: event.transaction.hash,
+    logIndex: event.log.logIndex,
+    submitter: event.transaction.from,
+    signer: anchorSignerFromInput(event.transaction.input, chainId) ?? null,
+    certificateId: certificateId(tenantId, chainId),
+    sequence: owner.anchorCount,
+    status: "pending",
+    attempts: 0,
+  });
+});
+
+async function transfer(
+  context: Context<"ProcessAnchorRegistry:TransferSingle">,
+  event: { id: string; block: { number: bigint }; transaction: { hash: Hex } },
+  movement: { operator: Hex; from: Hex; to: Hex; tokenId: bigint; amount: bigint },
+) {
+  const { operator, from, to, tokenId, amount } = movement;
+  await context.db.insert(certificateTransfer).values({
+    id: event.id,
+    tokenId,
+    operator,
+    from,
+    to,
+    amount,
+    blockNumber: event.block.number,
+    transactionHash: event.transaction.hash,
+  });
+  if (from !== zeroAddress)
+    await context.db
+      .update(certificateBalance, { tokenId, owner: from })
+      .set((row) => ({ balance: row.balance - amount }));
+  if (to !== zeroAddress)
+    await context.db
+      .insert(certificateBalance)
+      .values({ tokenId, owner: to, balance: amount })
+      .onConflictDoUpdate((row) => ({ balance: row.balance + amount }));
+}
+
+ponder.on("ProcessAnchorRegistry:TransferSingle", async ({ event, context }) => {
+  const { operator, from, to, id, value } = event.args;
+  await transfer(context, event, { operator, from, to, tokenId: id, amount: value });
+});
+
+ponder.on("ProcessAnchorRegistry:TransferBatch", async ({ event, context }) => {
+  const { operator, from, to, ids, values } = event.args;
+  for (const [i, tokenId] of ids.entries())
+    await transfer(
+      context,
+      { ...event, id: `${event.id}-${i}` },
+      { operator, from, to, tokenId, amount: values[i] ?? 0n },
+    );
+});
+
+ponder.on("CommitRegister:Commit", async ({ event, context }) => {
+  const { recorder, assetCid: assetCidHash, commitData } = event.args;
+  const facts = parseCommitData(commitData);
+  await context.db.insert(commit).values({
+    id: `${context.chain.id}-${event.transaction.hash}-${event.log.logIndex}`,
+    chainId: context.chain.id,
+    recorder,
+    assetCidHash: assetCidHash as Hex,
+    assetCid: assetCidFromCommitInput(event.transaction.input, assetCidHash as Hex) ?? null,
+    commitData,
+    commitDataValid: facts.valid,
+    commitJson: facts.json ?? null,
+    jobId: facts.jobId ?? null,
+    eventType: facts.eventType ?? null,
+    packetHash: facts.packetHash ?? null,
+    blockNumber: event.block.number,
+    timestamp: event.block.timestamp,
+    transactionHash: event.transaction.hash,
+  });
+});

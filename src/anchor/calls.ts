@@ -1,0 +1,19 @@
+import { type Address, decodeFunctionData, type Hex } from "viem";
+import { processAnchorRegistryAbi } from "./abi.ts";
+
+/**
+ * The EIP-712 signer that authorised the anchor of `chainId`, read from the
+ * anchoring transaction's input (`anchor`, `anchorBatch` or `anchorDirect`).
+ * Undefined when the call came through another contract (a multisig): its
+ * input does not name the signer.
+ */
+export function anchorSignerFromInput(input: Hex, chainId: Hex): Address | undefined {
+  try {
+    const call = decodeFunctionData({ abi: processAnchorRegistryAbi, data: input });
+    if (call.functionName === "anchor" || call.functionName === "anchorDirect") return call.args[0].signer;
+    if (call.functionName === "anchorBatch") return call.args[0].find((a) => a.chainId === chainId)?.signer;
+  } catch {
+    // Not a direct call to the registry.
+  }
+  return undefined;
+}
