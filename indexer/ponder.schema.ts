@@ -83,6 +83,7 @@ export const anchor = onchainTable(
     tenantIdx: index().on(table.tenantId),
     statusIdx: index().on(table.status),
     uuidIdx: index().on(table.chainUuid),
+    certificateIdx: index().on(table.certificateId),
   }),
 );
 
@@ -112,6 +113,7 @@ export const entry = onchainTable(
     anchorIdx: index().on(table.anchorId),
     assetIdx: index().on(table.assetHash),
     packetIdx: index().on(table.packetCid),
+    packetHashIdx: index().on(table.packetHash),
   }),
 );
 
@@ -160,6 +162,7 @@ export const commit = onchainTable(
     eventType: t.text(),
     packetHash: t.hex(),
     blockNumber: t.bigint().notNull(),
+    logIndex: t.integer().notNull(),
     timestamp: t.bigint().notNull(),
     transactionHash: t.hex().notNull(),
   }),

@@ -103,7 +103,9 @@ Anchor another run: copy ${rel(runDir)}, change its outputs and manifest, then
   POP_RELAYER_PRIVATE_KEY=${DEV_KEYS[3]} \\
   POP_STATE_DIR=${rel(join(out, "state"))} POP_STORE_DIR=${rel(join(out, "store"))} \\
   npx pop anchor <your manifest.jsonl> --key ${rel(keyPath)} --network local
-(Hardhat's public development keys: for the local chain only.)`);
+(Hardhat's public development keys: for the local chain only.)
+Index both chains into the audit API (GraphQL and REST on :42069), on a fresh database:
+  rm -rf indexer/.ponder && POP_GATEWAYS=${gateway.url} npm run indexer`);
     if (!process.argv.includes("--exit")) {
       console.log("\nThe local chains and the gateway keep running; Ctrl-C stops them.");
       await new Promise<void>((resolve) => {

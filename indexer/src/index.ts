@@ -1,9 +1,9 @@
 /**
  * Event handlers: the registry's tenant, signer, key, anchor and ERC-1155
  * events on Base, and ERC-7053 commits on Numbers. Each writes Ponder's
- * tables only. An anchor is recorded as `pending` and verified at once
- * (verification.ts); content no gateway serves leaves it `unresolved`, tried
- * again on the VerificationRetry beat.
+ * tables only. An anchor is verified as it is indexed (verification.ts) and
+ * written with its status; content no gateway serves leaves it `unresolved`,
+ * tried again on the VerificationRetry beat.
  */
 import { type Context, ponder } from "ponder:registry";
 import {
@@ -12,13 +12,20 @@ import {
   certificateBalance,
   certificateTransfer,
   commit,
+  entry,
   signingKey,
   tenant,
 } from "ponder:schema";
+import { and, asc, eq, inArray, sql } from "ponder";
 import { type Hex, zeroAddress } from "viem";
 import { anchorSignerFromInput } from "../../src/anchor/calls.ts";
 import { certificateId } from "../../src/anchor/certificate.ts";
 import { assetCidFromCommitInput, parseCommitData } from "../../src/numbers/commitInput.ts";
+import { indexerNetwork } from "./network.ts";
+import { verificationOutcome, verificationSettings, verifyIndexedAnchor } from "./verification.ts";
+
+const network = indexerNetwork();
+const settings = verificationSettings();
 
 ponder.on("ProcessAnchorRegistry:TenantRegistered", async ({ event, context }) => {
   await context.db.insert(tenant).values({
@@ -45,6 +52,12 @@ ponder.on("ProcessAnchorRegistry:AnchorSignerSet", async ({ event, context }) =>
     .insert(anchorSigner)
     .values({ tenantId, signer, allowed, updatedBlock: event.block.number })
     .onConflictDoUpdate({ allowed, updatedBlock: event.block.number });
+  // A verdict depends on the signer being allowed still (decision 009): the signer's anchors are verified
+  // again on the next beat, against the registry as it is now.
+  await context.db.sql
+    .update(anchor)
+    .set({ status: "pending" })
+    .where(and(eq(anchor.tenantId, tenantId), eq(anchor.signer, signer), inArray(anchor.status, ["valid", "invalid"])));
 });
 
 ponder.on("ProcessAnchorRegistry:SigningKeyRegistered", async ({ event, context }) => {
@@ -67,8 +80,8 @@ ponder.on("ProcessAnchorRegistry:SigningKeyRevoked", async ({ event, context }) 
 ponder.on("ProcessAnchorRegistry:ProcessAnchored", async ({ event, context }) => {
   const { tenantId, chainId, chainHash, ipfsCid, timestamp } = event.args;
   const owner = await context.db.update(tenant, { id: tenantId }).set((row) => ({ anchorCount: row.anchorCount + 1 }));
-  await context.db.insert(anchor).values({
-    id: `${tenantId}-${chainId}`,
+  const id = `${tenantId}-${chainId}`;
+  const indexed = {
     tenantId,
     chainId,
     chainHash,
@@ -76,14 +89,56 @@ ponder.on("ProcessAnchorRegistry:ProcessAnchored", async ({ event, context }) =>
     timestamp,
     blockNumber: event.block.number,
     transactionHash: event.transaction.hash,
+    signer: anchorSignerFromInput(event.transaction.input, chainId) ?? null,
+  };
+  // Verified before the row is written, so the row is written once; content no gateway serves leaves it unresolved.
+  const report = await verifyIndexedAnchor(context.client, indexed, event.log.address, settings);
+  const outcome = verificationOutcome(id, indexed, report);
+  await context.db.insert(anchor).values({
+    id,
+    ...indexed,
     logIndex: event.log.logIndex,
     submitter: event.transaction.from,
-    signer: anchorSignerFromInput(event.transaction.input, chainId) ?? null,
     certificateId: certificateId(tenantId, chainId),
     sequence: owner.anchorCount,
-    status: "pending",
-    attempts: 0,
+    ...outcome.anchor,
+    attempts: 1,
+    verifiedBlock: event.block.number,
   });
+  if (outcome.entries.length > 0) await context.db.insert(entry).values(outcome.entries).onConflictDoNothing();
+});
+
+/**
+ * Anchors still pending or unresolved are verified again, a few per beat and
+ * all at once (so a beat takes at most one verification budget), least
+ * recently tried first, each after a back-off that doubles with its attempts
+ * (one beat interval after the first, up to 1,024): content that never comes
+ * costs a handful of fetches over a long backfill, not one per beat.
+ */
+ponder.on("VerificationRetry:block", async ({ event, context }) => {
+  const interval = BigInt(network.retryInterval);
+  const due = await context.db.sql
+    .select()
+    .from(anchor)
+    .where(
+      and(
+        inArray(anchor.status, ["pending", "unresolved"]),
+        sql`coalesce(${anchor.verifiedBlock}, 0) + ${interval.toString()}::numeric * (1 << least(greatest(${anchor.attempts} - 1, 0), 10)) <= ${event.block.number.toString()}::numeric`,
+      ),
+    )
+    .orderBy(asc(anchor.verifiedBlock), asc(anchor.id))
+    .limit(settings.retryBatch);
+  const registry = context.contracts.ProcessAnchorRegistry.address;
+  const verified = await Promise.all(
+    due.map(async (row) => ({ row, report: await verifyIndexedAnchor(context.client, row, registry, settings) })),
+  );
+  for (const { row, report } of verified) {
+    const outcome = verificationOutcome(row.id, row, report);
+    await context.db
+      .update(anchor, { id: row.id })
+      .set({ ...outcome.anchor, attempts: row.attempts + 1, verifiedBlock: event.block.number });
+    if (outcome.entries.length > 0) await context.db.insert(entry).values(outcome.entries).onConflictDoNothing();
+  }
 });
 
 async function transfer(
@@ -144,6 +199,7 @@ ponder.on("CommitRegister:Commit", async ({ event, context }) => {
     eventType: facts.eventType ?? null,
     packetHash: facts.packetHash ?? null,
     blockNumber: event.block.number,
+    logIndex: event.log.logIndex,
     timestamp: event.block.timestamp,
     transactionHash: event.transaction.hash,
   });

@@ -1,12 +1,30 @@
 /**
- * The local stand-ins `npm start` runs: Base (31337, `op`) and Numbers (31338)
- * as JSON-RPC servers on 127.0.0.1:8545 and :8546, the contracts deployed with
- * Ignition (addresses in ignition/deployments/chain-3133x/, recreated each
- * run), and a demo tenant with an anchor signer and an Ed25519 key.
+ * The local stand-ins: Base (31337, `op`) and Numbers (31338) as JSON-RPC
+ * servers on 127.0.0.1, the contracts deployed with Ignition (its output,
+ * deployed_addresses.json and journal.jsonl, in <deployments>/chain-3133x/,
+ * recreated each run and removed on close), and a demo tenant with an anchor
+ * signer and an Ed25519 key. `npm start` runs them on :8545 and :8546 with
+ * the output in ignition/deployments/; tests take free ports and a temporary
+ * directory, so they never meet a running `npm start`.
  */
 import { rm } from "node:fs/promises";
-import { network } from "hardhat";
-import { createPublicClient, createWalletClient, type Hex, http, type PublicClient, toHex } from "viem";
+import { join } from "node:path";
+import {
+  errorDeploymentResultToExceptionMessage,
+  HardhatArtifactResolver,
+} from "@nomicfoundation/hardhat-ignition/helpers";
+import { DeploymentResultType, deploy, type IgnitionModule } from "@nomicfoundation/ignition-core";
+import { artifacts, network } from "hardhat";
+import {
+  type Address,
+  createPublicClient,
+  createWalletClient,
+  getAddress,
+  type Hex,
+  http,
+  type PublicClient,
+  toHex,
+} from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import CommitRegisterModule from "../../ignition/modules/CommitRegister.ts";
 import ProcessAnchorRegistryModule from "../../ignition/modules/ProcessAnchorRegistry.ts";
@@ -16,6 +34,8 @@ import { DEV_KEYS } from "../../test/helpers/localChain.ts";
 
 export const BASE_RPC = "http://127.0.0.1:8545";
 export const NUMBERS_RPC = "http://127.0.0.1:8546";
+/** Where `npm start` has Ignition write (the project's own deployments directory). */
+export const PROJECT_DEPLOYMENTS = new URL("../../ignition/deployments/", import.meta.url).pathname;
 
 /** Hardhat's public development accounts: registrar/deployer, tenant admin, anchor signer, relayer. */
 export const demoAccounts = {
@@ -25,66 +45,133 @@ export const demoAccounts = {
   relayer: privateKeyToAccount(DEV_KEYS[3] as Hex),
 };
 
-async function forgetLocalDeployments(): Promise<void> {
-  const deployments = new URL("../../ignition/deployments/", import.meta.url).pathname;
-  await rm(`${deployments}chain-31337`, { recursive: true, force: true });
-  await rm(`${deployments}chain-31338`, { recursive: true, force: true });
+export interface LocalNetworkOptions {
+  /** Ports on 127.0.0.1 (default 8545 and 8546; 0 takes a free one). */
+  readonly ports?: { readonly base: number; readonly numbers: number };
+  /** Where Ignition writes chain-31337/ and chain-31338/ (default ignition/deployments/). */
+  readonly deploymentsDir?: string;
 }
 
-export async function startLocalNetwork() {
-  const servers: { close(): Promise<void> }[] = [];
-  for (const [name, chainType, port] of [
-    ["baseLocal", "op", 8545],
-    ["numbersLocal", "l1", 8546],
-  ] as const) {
-    const server = await network.createServer({ network: name, chainType }, "127.0.0.1", port);
-    try {
-      await server.listen();
-    } catch (error) {
-      throw new Error(`Cannot serve the local ${name} chain on 127.0.0.1:${port} (is another node running there?)`, {
-        cause: error,
-      });
-    }
-    servers.push(server);
-  }
-  // Fresh chains every run: Ignition's journals of the previous run describe chains that no longer exist.
-  await forgetLocalDeployments();
-  const base = await network.create({ network: "baseLocalRpc", chainType: "op" });
-  const { registry } = await base.ignition.deploy(ProcessAnchorRegistryModule, {
-    deploymentId: "chain-31337",
-    displayUi: false,
-  });
-  const numbers = await network.create({ network: "numbersLocalRpc" });
-  const { commitRegister } = await numbers.ignition.deploy(CommitRegisterModule, {
-    deploymentId: "chain-31338",
-    displayUi: false,
-  });
-  const addresses = {
-    registry: (await registry.getAddress()) as Hex,
-    commitRegister: (await commitRegister.getAddress()) as Hex,
-  };
-  await base.close();
-  await numbers.close();
-  const publicClient = createPublicClient({ transport: http(BASE_RPC) }) as PublicClient;
-  return {
-    ...addresses,
-    publicClient,
-    wallet: (account: ReturnType<typeof privateKeyToAccount>) =>
-      createWalletClient({ account, transport: http(BASE_RPC), chain: undefined }),
-    close: async () => {
-      for (const server of servers) await server.close();
-      // The chains are gone: addresses recorded for them would only mislead the next command.
-      await forgetLocalDeployments();
-    },
-  };
+/** The two chains: the simulated network served, the HTTP network Ignition deploys through, and the module. */
+const CHAINS = {
+  base: {
+    id: 31337,
+    served: "baseLocal",
+    rpc: "baseLocalRpc",
+    chainType: "op",
+    port: 8545,
+    module: ProcessAnchorRegistryModule,
+    future: "ProcessAnchorRegistry#ProcessAnchorRegistry",
+  },
+  numbers: {
+    id: 31338,
+    served: "numbersLocal",
+    rpc: "numbersLocalRpc",
+    chainType: "l1",
+    port: 8546,
+    module: CommitRegisterModule,
+    future: "CommitRegister#CommitRegister",
+  },
+} as const;
+
+type LocalChainName = keyof typeof CHAINS;
+
+async function forgetDeployments(deploymentsDir: string): Promise<void> {
+  for (const chain of Object.values(CHAINS))
+    await rm(join(deploymentsDir, `chain-${chain.id}`), { recursive: true, force: true });
 }
+
+/**
+ * Deploys the chain's Ignition module through `url` with Ignition's own deployer, its output in
+ * `<deploymentsDir>/chain-<id>` (Hardhat's `connection.ignition.deploy` only writes under ignition/deployments).
+ */
+async function deployWithIgnition(name: LocalChainName, url: string, deploymentsDir: string): Promise<Address> {
+  const chain = CHAINS[name];
+  const connection = await network.create({ network: chain.rpc, chainType: chain.chainType, override: { url } });
+  try {
+    const accounts = (await connection.provider.request({ method: "eth_accounts" })) as string[];
+    const result = await deploy({
+      ignitionModule: chain.module as IgnitionModule,
+      provider: connection.provider,
+      artifactResolver: new HardhatArtifactResolver(artifacts),
+      deploymentDir: join(deploymentsDir, `chain-${chain.id}`),
+      deploymentParameters: {},
+      accounts,
+      // Automined: each transaction is in a block at once, so look often.
+      config: { blockPollingInterval: 50 },
+    });
+    if (result.type !== DeploymentResultType.SUCCESSFUL_DEPLOYMENT)
+      throw new Error(
+        `Ignition could not deploy ${chain.module.id} to ${url}: ${errorDeploymentResultToExceptionMessage(result)}`,
+      );
+    const deployed = result.contracts[chain.future];
+    if (deployed === undefined) throw new Error(`Ignition's result for ${chain.module.id} has no ${chain.future}.`);
+    return getAddress(deployed.address);
+  } finally {
+    await connection.close();
+  }
+}
+
+export async function startLocalNetwork(options: LocalNetworkOptions = {}) {
+  const deploymentsDir = options.deploymentsDir ?? PROJECT_DEPLOYMENTS;
+  const servers: { close(): Promise<void> }[] = [];
+  const urls = { base: "", numbers: "" };
+  const closeServers = async () => {
+    for (const server of servers.splice(0)) await server.close();
+  };
+  try {
+    for (const name of ["base", "numbers"] as const) {
+      const chain = CHAINS[name];
+      const port = options.ports?.[name] ?? chain.port;
+      const server = await network.createServer(
+        { network: chain.served, chainType: chain.chainType },
+        "127.0.0.1",
+        port,
+      );
+      let address: { address: string; port: number };
+      try {
+        address = await server.listen();
+      } catch (error) {
+        throw new Error(
+          `Cannot serve the local ${chain.served} chain on 127.0.0.1:${port} (is another node running there?)`,
+          { cause: error },
+        );
+      }
+      servers.push(server);
+      urls[name] = `http://${address.address}:${address.port}`;
+    }
+    // Fresh chains every run: Ignition's journals of the previous run describe chains that no longer exist.
+    await forgetDeployments(deploymentsDir);
+    const addresses = {
+      registry: await deployWithIgnition("base", urls.base, deploymentsDir),
+      commitRegister: await deployWithIgnition("numbers", urls.numbers, deploymentsDir),
+    };
+    const publicClient = createPublicClient({ transport: http(urls.base) }) as PublicClient;
+    return {
+      ...addresses,
+      baseUrl: urls.base,
+      numbersUrl: urls.numbers,
+      /** Holds chain-31337/ and chain-31338/, Ignition's output for these chains. */
+      deploymentsDir,
+      publicClient,
+      wallet: (account: ReturnType<typeof privateKeyToAccount>) =>
+        createWalletClient({ account, transport: http(urls.base), chain: undefined }),
+      close: async () => {
+        await closeServers();
+        // The chains are gone: addresses recorded for them would only mislead the next command.
+        await forgetDeployments(deploymentsDir);
+      },
+    };
+  } catch (error) {
+    await closeServers();
+    throw error;
+  }
+}
+
+export type LocalNetwork = Awaited<ReturnType<typeof startLocalNetwork>>;
 
 /** Registers the demo tenant, allows the demo anchor signer and registers the Ed25519 key for 12 months. */
-export async function registerDemoTenant(
-  local: Awaited<ReturnType<typeof startLocalNetwork>>,
-  tenantId: string,
-  key: Signer,
-) {
+export async function registerDemoTenant(local: LocalNetwork, tenantId: string, key: Signer) {
   const options = { registry: local.registry };
   const as = (account: ReturnType<typeof privateKeyToAccount>) => ({
     walletClient: local.wallet(account),

@@ -45,10 +45,16 @@ describe("README", function () {
     expect(commands).to.include("pop anchor");
     for (const command of commands) expect(readme, command).to.include(`\`${command}`);
     const code = await Promise.all(
-      [...(await sources(join(root, "src"))), join(root, "scripts/demo.ts")].map((f) => readFile(f, "utf8")),
+      [
+        ...(await sources(join(root, "src"))),
+        ...(await sources(join(root, "indexer"))),
+        join(root, "scripts/demo.ts"),
+      ].map((f) => readFile(f, "utf8")),
     );
     const variables = new Set(
-      code.flatMap((text) => [...text.matchAll(/\b(POP_[A-Z0-9_]+|DATABASE_URL)\b/g)].map((m) => m[1])),
+      code.flatMap((text) =>
+        [...text.matchAll(/\b(POP_[A-Z0-9_]+|PONDER_[A-Z0-9_]+|DATABASE_URL)\b/g)].map((m) => m[1]),
+      ),
     );
     expect(variables.size).to.be.greaterThan(10);
     for (const variable of variables) expect(readme, variable).to.include(variable as string);

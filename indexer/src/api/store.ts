@@ -1,0 +1,87 @@
+/**
+ * The reads the REST routes make, as one interface: the routes' logic runs
+ * against any implementation (the tests give it rows), and createStore runs
+ * these reads on Ponder's read-only database.
+ */
+import { and, asc, count, eq, inArray, isNotNull, or, type ReadonlyDrizzle } from "ponder";
+import type { Hex } from "viem";
+import type * as Schema from "../../ponder.schema.ts";
+import type { AnchorRow, CommitRow, EntryRow } from "./views.ts";
+
+export type Status = (typeof Schema.verificationStatus.enumValues)[number];
+export type TenantRow = typeof Schema.tenant.$inferSelect;
+
+export interface Store {
+  anchor(id: string): Promise<AnchorRow | undefined>;
+  tenant(id: Hex): Promise<TenantRow | undefined>;
+  /** String ids the tenant's chainscripts give (to show a tenant named by its on-chain id); a few at most. */
+  tenantNames(id: Hex): Promise<string[]>;
+  /** Indexed anchors of a tenant by verification status. */
+  anchorCounts(tenantId: Hex): Promise<Record<Status, number>>;
+  /** Packets whose output is the asset, with their anchors, in anchoring order. */
+  assetEntries(assetHash: Hex): Promise<{ entry: EntryRow; anchor: AnchorRow }[]>;
+  /** Numbers commits naming the job in their commitData. */
+  jobCommits(jobId: string): Promise<CommitRow[]>;
+  /** Packets with any of these CIDs or hashes, with their anchors. */
+  packets(cids: readonly string[], hashes: readonly Hex[]): Promise<{ entry: EntryRow; anchor: AnchorRow }[]>;
+  anchorByCertificate(id: bigint): Promise<AnchorRow | undefined>;
+}
+
+export function createStore(db: ReadonlyDrizzle<typeof Schema>, schema: typeof Schema): Store {
+  const { anchor, commit, entry, tenant } = schema;
+  return {
+    async anchor(id) {
+      const [row] = await db.select().from(anchor).where(eq(anchor.id, id)).limit(1);
+      return row;
+    },
+    async tenant(id) {
+      const [row] = await db.select().from(tenant).where(eq(tenant.id, id)).limit(1);
+      return row;
+    },
+    async tenantNames(id) {
+      const rows = await db
+        .selectDistinct({ name: anchor.tenantName })
+        .from(anchor)
+        .where(and(eq(anchor.tenantId, id), isNotNull(anchor.tenantName)))
+        .limit(4);
+      return rows.flatMap((row) => (row.name === null ? [] : [row.name]));
+    },
+    async anchorCounts(tenantId) {
+      const rows = await db
+        .select({ status: anchor.status, n: count() })
+        .from(anchor)
+        .where(eq(anchor.tenantId, tenantId))
+        .groupBy(anchor.status);
+      const counts: Record<Status, number> = { valid: 0, invalid: 0, unresolved: 0, pending: 0 };
+      for (const row of rows) counts[row.status] = Number(row.n);
+      return counts;
+    },
+    async assetEntries(assetHash) {
+      return db
+        .select({ entry, anchor })
+        .from(entry)
+        .innerJoin(anchor, eq(entry.anchorId, anchor.id))
+        .where(eq(entry.assetHash, assetHash))
+        .orderBy(asc(anchor.blockNumber), asc(anchor.logIndex), asc(entry.sequence));
+    },
+    async jobCommits(jobId) {
+      return db.select().from(commit).where(eq(commit.jobId, jobId));
+    },
+    async packets(cids, hashes) {
+      const conditions = [
+        ...(cids.length > 0 ? [inArray(entry.packetCid, [...cids])] : []),
+        ...(hashes.length > 0 ? [inArray(entry.packetHash, [...hashes])] : []),
+      ];
+      if (conditions.length === 0) return [];
+      return db
+        .select({ entry, anchor })
+        .from(entry)
+        .innerJoin(anchor, eq(entry.anchorId, anchor.id))
+        .where(or(...conditions));
+    },
+    async anchorByCertificate(id) {
+      const [row] = await db.select().from(anchor).where(eq(anchor.certificateId, id)).limit(1);
+      return row;
+    },
+  };
+}
