@@ -6,6 +6,7 @@
 import { availableParallelism, cpus } from "node:os";
 import { benchAnchor } from "./anchor.ts";
 import { benchEvidence } from "./evidence.ts";
+import { benchIndexer } from "./indexer.ts";
 import { type BenchLine, print } from "./measure.ts";
 import { benchBatchUpload, benchLocalStore } from "./storage.ts";
 import { benchVerify } from "./verify.ts";
@@ -19,6 +20,7 @@ const suites: [string, () => Promise<BenchLine[]>][] = [
   ["Storage", async () => [...(await benchLocalStore()), ...(await benchBatchUpload())]],
   ["Verification (4-step protocol)", benchVerify],
   ["Anchoring pipeline", benchAnchor],
+  ["Indexer", benchIndexer],
 ];
 const lines: BenchLine[] = [];
 for (const [title, suite] of suites) {
