@@ -506,4 +506,48 @@ describeEachDatabase("indexer end to end: Base registry and Numbers commits thro
       expect(BigInt(row?.anchorCount as number), tenant).to.equal(onChain);
     }
   });
+
+  // Last: the tests above expect Aurora's anchor signer to be allowed.
+  it("verifies a removed signer's anchors again on the next VerificationRetry beat: its valid anchors become invalid", async function () {
+    this.timeout(60_000);
+    const before = await snapshot();
+    const auroraLabels = ["a1", "a2", "a3"];
+    const idOf = (label: string) => {
+      const receipt = runs[label]?.receipt as AnchorReceipt;
+      return `${toOnchainId(receipt.tenantId)}-${toOnchainId(receipt.chainId)}`;
+    };
+    for (const label of [...auroraLabels, "b1", "b2"])
+      expect(before.anchors?.items.find((row) => row.id === idOf(label))?.status, label).to.equal("valid");
+
+    // Aurora's admin (its transfer to another was started, not accepted) removes the signer of a1, a2, a3 and rogue.
+    await send("auroraSignerRemoved", accounts.admin, "setAnchorSigner", [
+      toOnchainId(AURORA),
+      accounts.signer.address,
+      false,
+    ]);
+    // Two beats of the local interval (5 blocks). evm_mine: hardhat_mine is not supported on the op chain.
+    for (let i = 0; i < 10; i++) await base().publicClient.request({ method: "evm_mine" } as never);
+    await indexer.waitFor(await head());
+
+    const after = await snapshot();
+    const status = Object.fromEntries(
+      (after.anchors?.items ?? []).map((row) => [row.id, { status: row.status, failedCheck: row.failedCheck }]),
+    );
+    for (const label of auroraLabels)
+      expect(status[idOf(label)], label).to.deep.equal({ status: "invalid", failedCheck: "anchor.signer" });
+    // Already invalid (unregistered key), and signed by the same signer: the signer check, reported first, now fails too.
+    expect(status[idOf("rogue")]).to.deep.equal({ status: "invalid", failedCheck: "anchor.signer" });
+    // Borealis's signer is still allowed: its anchors stay valid.
+    for (const label of ["b1", "b2"])
+      expect(status[idOf(label)], label).to.deep.equal({ status: "valid", failedCheck: null });
+    expect(after.anchorSigners?.items).to.deep.include({
+      tenantId: toOnchainId(AURORA),
+      signer: lower(accounts.signer.address),
+      allowed: false,
+      updatedBlock: String(blocks.auroraSignerRemoved),
+    });
+    // Verified again, not indexed again: the same anchors and entries.
+    expect(after.anchors?.totalCount).to.equal(before.anchors?.totalCount);
+    expect(after.entrys).to.deep.equal(before.entrys);
+  });
 });

@@ -4,11 +4,25 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { bytesToHex, createPublicClient, http, type PublicClient, parseEventLogs, type TransactionReceipt } from "viem";
 import {
+  type Address,
+  bytesToHex,
+  createPublicClient,
+  encodeFunctionData,
+  erc20Abi,
+  type Hex,
+  http,
+  type PublicClient,
+  parseEventLogs,
+  type TransactionReceipt,
+  zeroAddress,
+} from "viem";
+import {
+  blockScopedReads,
   entryRows,
   type IndexedAnchor,
   storedReport,
+  transactionSigners,
   VerificationConfigError,
   type VerificationSettings,
   verificationOutcome,
@@ -422,6 +436,151 @@ describe("indexer verification (indexer/src/verification.ts)", function () {
           VerificationConfigError,
           /POP_INDEXER_FETCH_TIMEOUT_MS/,
         );
+    });
+  });
+});
+
+describe("indexer per-block and per-transaction memory (blockScopedReads, transactionSigners)", () => {
+  const registry = "0x5FbDB2315678afecb367f032d93F642f64180aa3" as Address;
+  const tenantId = toOnchainId("studio-aurora");
+  const blockA = `0x${"a".repeat(64)}` as Hex;
+  const blockB = `0x${"b".repeat(64)}` as Hex;
+
+  /** A client that counts the reads reaching it and answers each with its call number; `failNext` rejects the next one. */
+  function countingClient() {
+    const calls: string[] = [];
+    const state = { failNext: false };
+    const client: ViewClient = {
+      readContract: async (parameters) => {
+        calls.push(`${parameters.functionName}:${parameters.args.join(",")}@${parameters.blockNumber ?? "indexed"}`);
+        if (state.failNext) {
+          state.failNext = false;
+          throw new Error("RPC unavailable");
+        }
+        return BigInt(calls.length);
+      },
+    };
+    return { client, calls, state };
+  }
+  const anchorCountAt = (blockNumber?: bigint) =>
+    ({
+      address: registry,
+      abi: processAnchorRegistryAbi,
+      functionName: "anchorCount",
+      args: [tenantId],
+      ...(blockNumber === undefined ? {} : { blockNumber }),
+    }) as const;
+
+  describe("blockScopedReads", () => {
+    it("answers a second identical read in the same block from memory, and a different read from the client", async () => {
+      const { client, calls } = countingClient();
+      const reads = blockScopedReads();
+      const first = await reads(client, blockA).readContract(anchorCountAt(7n));
+      const second = await reads(client, blockA).readContract(anchorCountAt(7n));
+      expect(second).to.equal(first);
+      expect(calls).to.have.length(1);
+      // Another block number, or no block number (the block being indexed), is another read.
+      await reads(client, blockA).readContract(anchorCountAt(6n));
+      await reads(client, blockA).readContract(anchorCountAt());
+      await reads(client, blockA).readContract(anchorCountAt());
+      expect(calls).to.deep.equal([
+        `anchorCount:${tenantId}@7`,
+        `anchorCount:${tenantId}@6`,
+        `anchorCount:${tenantId}@indexed`,
+      ]);
+    });
+
+    it("reads again when another block hash comes, and forgets the previous block", async () => {
+      const { client, calls } = countingClient();
+      const reads = blockScopedReads();
+      expect(await reads(client, blockA).readContract(anchorCountAt(7n))).to.equal(1n);
+      expect(await reads(client, blockB).readContract(anchorCountAt(7n))).to.equal(2n);
+      expect(await reads(client, blockB).readContract(anchorCountAt(7n))).to.equal(2n);
+      // Back to the first hash (a reorganisation back, say): its reads were dropped with it.
+      expect(await reads(client, blockA).readContract(anchorCountAt(7n))).to.equal(3n);
+      expect(calls).to.have.length(3);
+    });
+
+    it("does not share reads between two clients in the same block", async () => {
+      const one = countingClient();
+      const other = countingClient();
+      const reads = blockScopedReads();
+      await reads(one.client, blockA).readContract(anchorCountAt(7n));
+      await reads(other.client, blockA).readContract(anchorCountAt(7n));
+      expect([one.calls.length, other.calls.length]).to.deep.equal([1, 1]);
+    });
+
+    it("does not remember a failed read: the next identical read reaches the client", async () => {
+      const { client, calls, state } = countingClient();
+      const reads = blockScopedReads();
+      state.failNext = true;
+      let failure: unknown;
+      await reads(client, blockA)
+        .readContract(anchorCountAt(7n))
+        .catch((error: unknown) => {
+          failure = error;
+        });
+      expect(failure).to.be.instanceOf(Error);
+      expect(await reads(client, blockA).readContract(anchorCountAt(7n))).to.equal(2n);
+      expect(await reads(client, blockA).readContract(anchorCountAt(7n))).to.equal(2n);
+      expect(calls).to.have.length(2);
+    });
+  });
+
+  describe("transactionSigners", () => {
+    const signerA = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" as Address;
+    const signerB = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC" as Address;
+    const chain = (name: string) => toOnchainId(name);
+    const message = (chainName: string, signer: Address) => ({
+      tenantId,
+      chainId: chain(chainName),
+      chainHash: bytesToHex(hashOf(chainName)),
+      ipfsCid: "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy",
+      signer,
+      recipient: zeroAddress,
+      amount: 0n,
+      deadline: 2_000_000_000n,
+    });
+    const signature = `0x${"11".repeat(65)}` as Hex;
+    const txHash = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as Hex;
+
+    it("decodes an anchorBatch input once per transaction and gives each chain id its signer", () => {
+      const input = encodeFunctionData({
+        abi: processAnchorRegistryAbi,
+        functionName: "anchorBatch",
+        args: [
+          [message("chain-1", signerA), message("chain-2", signerB), message("chain-1", signerB)],
+          [signature, signature, signature],
+        ],
+      });
+      const signerOf = transactionSigners();
+      const tx = { hash: txHash(1), input };
+      expect(signerOf(tx, chain("chain-1"))).to.equal(signerA); // the first message naming it, as anchorSignerFromInput
+      expect(signerOf(tx, chain("chain-1"))).to.equal(anchorSignerFromInput(input, chain("chain-1")));
+      expect(signerOf(tx, chain("chain-2"))).to.equal(signerB);
+      expect(signerOf(tx, chain("chain-3"))).to.equal(undefined);
+      // Decoded once for the hash: later logs of the same transaction use the decoded batch, not the input.
+      expect(signerOf({ hash: txHash(1), input: "0x" }, chain("chain-2"))).to.equal(signerB);
+      // Another transaction is decoded anew.
+      expect(signerOf({ hash: txHash(2), input: "0x" }, chain("chain-2"))).to.equal(undefined);
+    });
+
+    it("reads the signer of a plain anchor call", () => {
+      const input = encodeFunctionData({
+        abi: processAnchorRegistryAbi,
+        functionName: "anchor",
+        args: [message("chain-9", signerB), signature],
+      });
+      const signerOf = transactionSigners();
+      expect(signerOf({ hash: txHash(3), input }, chain("chain-9"))).to.equal(signerB);
+    });
+
+    it("gives no signer for the input of a call to another contract", () => {
+      // An ERC-20 transfer: a call to another contract (a token, a multisig), not the registry.
+      const input = encodeFunctionData({ abi: erc20Abi, functionName: "transfer", args: [signerA, 1n] });
+      const signerOf = transactionSigners();
+      expect(signerOf({ hash: txHash(4), input }, chain("chain-1"))).to.equal(undefined);
+      expect(signerOf({ hash: txHash(5), input: "0x" }, chain("chain-1"))).to.equal(undefined);
     });
   });
 });
