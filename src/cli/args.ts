@@ -57,3 +57,13 @@ export function hexOption(value: string, name: string, length: number): Uint8Arr
   if (bytes?.length !== length) throw new UsageError(`--${name} must be ${length * 2} hex digits (${length} bytes).`);
   return bytes;
 }
+
+/** An integer option from 1 to `max`, or undefined when absent; a usage error naming the option otherwise. */
+export function integerOption(args: ParsedArgs, name: string, max: number): number | undefined {
+  const value = args.values[name];
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1 || number > max)
+    throw new UsageError(`--${name} must be an integer from 1 to ${max}, got "${String(value)}".`);
+  return number;
+}

@@ -13,7 +13,7 @@ import type { RegistryClients, RegistryTransaction } from "../anchor/registryCli
 import { describeRegistryError, formatUnixSeconds } from "../anchor/registryErrors.ts";
 import type { RegistryReader } from "../anchor/registryReads.ts";
 import { BaseError } from "../errors.ts";
-import type { OptionSpec, ParsedArgs } from "./args.ts";
+import { integerOption, type OptionSpec, type ParsedArgs } from "./args.ts";
 import { UsageError } from "./errors.ts";
 
 export const RPC_URL_VARIABLE = "POP_RPC_URL";
@@ -210,9 +210,7 @@ export async function connectNetwork(
 /** `connect` plus a wallet client for POP_ADMIN_PRIVATE_KEY's account, checked before any network call. */
 export async function connectWriter(args: ParsedArgs, usage: string) {
   const account = adminAccountFromEnv();
-  const confirmations = Number(option(args, "confirmations") ?? 1);
-  if (!Number.isInteger(confirmations) || confirmations < 1 || confirmations > 1000)
-    throw new UsageError(`--confirmations must be an integer from 1 to 1000, got "${option(args, "confirmations")}".`);
+  const confirmations = integerOption(args, "confirmations", 1000) ?? 1;
   const connection = await connect(args, usage);
   const { publicClient, url } = connection;
   const walletClient = createWalletClient({

@@ -9,7 +9,7 @@
  * created once, and a transaction once recorded is looked up, never sent anew.
  */
 import { createHash } from "node:crypto";
-import { type Address, encodeFunctionData, type Hex, type LocalAccount, zeroAddress } from "viem";
+import { type Abi, type Address, encodeFunctionData, type Hex, type LocalAccount, zeroAddress } from "viem";
 import { estimateGas, getTransactionCount, simulateContract } from "viem/actions";
 import { toHex } from "../../bytes.ts";
 import { buildChainscript } from "../../chainscript/build.ts";
@@ -296,35 +296,15 @@ class Pipeline {
     const signatures = runs.map((run) => run.signature as Hex);
     const ids =
       runs.length === 1 ? [runs[0]?.tenantId as string, runs[0]?.chainId as string] : [runs[0]?.tenantId as string];
-    const data =
+    // One run is `anchor`, several `anchorBatch`; the ABI is widened because viem's generics cannot follow the choice.
+    const request =
       runs.length === 1
-        ? encodeFunctionData({
-            abi: processAnchorRegistryAbi,
-            functionName: "anchor",
-            args: [anchors[0] as AnchorMessage, signatures[0] as Hex],
-          })
-        : encodeFunctionData({
-            abi: processAnchorRegistryAbi,
-            functionName: "anchorBatch",
-            args: [anchors, signatures],
-          });
+        ? { functionName: "anchor", args: [anchors[0], signatures[0]] }
+        : { functionName: "anchorBatch", args: [anchors, signatures] };
+    const abi = processAnchorRegistryAbi as Abi;
+    const data = encodeFunctionData({ abi, ...request });
     try {
-      if (runs.length === 1)
-        await simulateContract(publicClient, {
-          address: registry,
-          abi: processAnchorRegistryAbi,
-          functionName: "anchor",
-          args: [anchors[0] as AnchorMessage, signatures[0] as Hex],
-          account: relayer,
-        });
-      else
-        await simulateContract(publicClient, {
-          address: registry,
-          abi: processAnchorRegistryAbi,
-          functionName: "anchorBatch",
-          args: [anchors, signatures],
-          account: relayer,
-        });
+      await simulateContract(publicClient, { address: registry, abi, ...request, account: relayer });
       const gas = await estimateGas(publicClient, { account: relayer, to: registry, data });
       return { to: registry, data, gas: gasWithMargin(gas) };
     } catch (error) {

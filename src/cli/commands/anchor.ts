@@ -2,7 +2,7 @@ import { anchorManifests } from "../../anchor/pipeline/pipeline.ts";
 import { openDatabaseFromEnv } from "../../db/open.ts";
 import { loadKeyFile, passphraseFromEnv } from "../../keys/keyFile.ts";
 import { providersFromEnv } from "../../storage/config.ts";
-import { type Command, flag, requireString } from "../args.ts";
+import { type Command, flag, integerOption, requireString } from "../args.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { printResult } from "../output.ts";
 import { progressBar } from "../progress.ts";
@@ -13,14 +13,6 @@ export const RELAYER_VARIABLE = "POP_RELAYER_PRIVATE_KEY";
 
 const USAGE =
   "pop anchor <manifest.jsonl>... --key <keyfile> [--network local|base-sepolia|base] [--rpc <url>] [--registry <address>] [--confirmations <n>] [--certificate-to <address>] [--dry-run] [--json]";
-
-function positiveInteger(value: unknown, name: string, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1 || number > max)
-    throw new UsageError(`--${name} must be an integer from 1 to ${max}, got "${String(value)}".`);
-  return number;
-}
 
 const json = (value: unknown) =>
   JSON.parse(JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v)));
@@ -45,7 +37,7 @@ export const anchor: Command = {
         details: `Usage: ${USAGE}`,
       });
     const keyFile = requireString(args, "key", USAGE);
-    const confirmations = positiveInteger(args.values.confirmations, "confirmations", 1000);
+    const confirmations = integerOption(args, "confirmations", 1000);
     const certificate = args.values["certificate-to"];
     const certificateRecipient =
       typeof certificate === "string" ? parseAddress(certificate, "--certificate-to") : undefined;

@@ -5,7 +5,7 @@ import { describeAssetFile } from "../../evidence/assetFile.ts";
 import { cacheFromEnv, gatewaysFromEnv } from "../../storage/config.ts";
 import { findAsset } from "../../verify/findAsset.ts";
 import { verifyAnchor } from "../../verify/verifyAnchor.ts";
-import { type Command, flag, type ParsedArgs, requireString, strings } from "../args.ts";
+import { type Command, flag, integerOption, type ParsedArgs, requireString, strings } from "../args.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { formatCheck, printResult } from "../output.ts";
 
@@ -28,10 +28,7 @@ async function runVerification(args: ParsedArgs, usage: string) {
   } else {
     registry = await deployedAddress(await (clients[0] as PublicClient).getChainId(), "ProcessAnchorRegistry");
   }
-  const concurrencyOption = args.values.concurrency;
-  const concurrency = concurrencyOption === undefined ? 16 : Number(concurrencyOption);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)
-    throw new UsageError(`--concurrency must be an integer from 1 to 256, got "${String(concurrencyOption)}".`);
+  const concurrency = integerOption(args, "concurrency", 256) ?? 16;
   const report = await verifyAnchor(clients, {
     tenantId,
     chainId,
