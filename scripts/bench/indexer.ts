@@ -24,7 +24,9 @@ const PROVENANCE_QUERY =
  * verified in the handler, its entries written. Then the asset-provenance
  * question under 50 concurrent clients, as REST (`GET /api/assets/:sha256`)
  * and as GraphQL (`entrys(where: { assetHash })`). On PGlite (the default
- * database), and again on Postgres when POP_TEST_DATABASE_URL names a server.
+ * database), and again on Postgres when POP_TEST_DATABASE_URL names a server:
+ * the latency target is Postgres's, the database the API is served from
+ * (PGlite runs in the indexer's own thread; its figures are for comparison).
  *
  * Throughput comes from Ponder's own log: the anchors lie more than the
  * 30-block finality depth behind the head, so they are indexed as a backfill,
@@ -181,11 +183,13 @@ export async function benchIndexer(): Promise<BenchLine[]> {
       await indexer.stop();
       indexer = undefined;
 
+      // The latency target is the serving database's: Postgres. PGlite (the development default) runs inside
+      // the indexer's one thread, so its figures are printed for comparison, without a target.
       const latency = (name: string, figures: Latency, target: boolean): BenchLine => ({
         name: `${name} (${database}): p95`,
         value: figures.p95,
-        unit: `ms, p50 ${figures.p50.toFixed(1)} ms, ${Math.round(figures.perSecond).toLocaleString("en-US")} requests/s`,
-        ...(target ? { target: { text: "p95 ≤ 50 ms", met: figures.p95 <= 50 } } : {}),
+        unit: `ms, p50 ${figures.p50.toFixed(1)} ms, ${Math.round(figures.perSecond).toLocaleString("en-US")} requests/s${target && database === "pglite" ? " (development database: no target)" : ""}`,
+        ...(target && database === "postgres" ? { target: { text: "p95 ≤ 50 ms", met: figures.p95 <= 50 } } : {}),
       });
       lines.push(
         {
@@ -204,6 +208,13 @@ export async function benchIndexer(): Promise<BenchLine[]> {
         latency(`  GraphQL entrys by assetHash, ${CLIENTS} clients`, graphql, true),
       );
     }
+    if (!databases.includes("postgres"))
+      lines.push({
+        name: "  GraphQL and REST latency on Postgres",
+        value: Number.NaN,
+        unit: `(${TEST_DATABASE_URL_VARIABLE} names no server)`,
+        target: { text: "p95 ≤ 50 ms on Postgres", met: false },
+      });
     return lines;
   } finally {
     await indexer?.stop();

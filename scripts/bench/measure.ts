@@ -37,7 +37,12 @@ export async function timeOnce(op: () => Promise<unknown>): Promise<number> {
 }
 
 export function print(line: BenchLine): void {
-  const value = line.value >= 100 ? Math.round(line.value).toLocaleString("en-US") : line.value.toFixed(3);
-  const target = line.target ? `  [target ${line.target.text}: ${line.target.met ? "met" : "MISSED"}]` : "";
+  const value = Number.isNaN(line.value)
+    ? "-"
+    : line.value >= 100
+      ? Math.round(line.value).toLocaleString("en-US")
+      : line.value.toFixed(3);
+  const verdict = Number.isNaN(line.value) ? "NOT MEASURED" : line.target?.met ? "met" : "MISSED";
+  const target = line.target ? `  [target ${line.target.text}: ${verdict}]` : "";
   process.stdout.write(`${line.name.padEnd(58)} ${value.padStart(12)} ${line.unit}${target}\n`);
 }

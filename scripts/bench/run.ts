@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: throughput and size figures, each with its target measured
  * as a ratio against a baseline taken in the same run. `--check` exits 1 when
- * a target is missed.
+ * a target is missed; words after `--` choose suites by title.
  */
 import { availableParallelism, cpus } from "node:os";
 import { benchAnchor } from "./anchor.ts";
@@ -12,6 +12,8 @@ import { benchBatchUpload, benchLocalStore } from "./storage.ts";
 import { benchVerify } from "./verify.ts";
 
 const check = process.argv.includes("--check");
+// `npm run bench -- indexer storage`: only the suites whose titles hold one of these words.
+const only = process.argv.slice(2).filter((arg) => !arg.startsWith("--"));
 process.stdout.write(
   `node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? "unknown CPU"})\n\n`,
 );
@@ -24,6 +26,7 @@ const suites: [string, () => Promise<BenchLine[]>][] = [
 ];
 const lines: BenchLine[] = [];
 for (const [title, suite] of suites) {
+  if (only.length > 0 && !only.some((word) => title.toLowerCase().includes(word.toLowerCase()))) continue;
   process.stdout.write(`\n${title}\n`);
   for (const line of await suite()) {
     print(line);

@@ -14,7 +14,7 @@ import {
 } from "viem";
 import { createApiApp } from "../../indexer/src/api/app.ts";
 import type { ApiDeps, RegistryReader } from "../../indexer/src/api/deps.ts";
-import { GRAPHQL_LIMITS } from "../../indexer/src/api/graphql.ts";
+import { GRAPHQL_LIMITS } from "../../indexer/src/api/graphqlLimits.ts";
 import { parseChain, parseSha256, parseTenant, parseTokenId } from "../../indexer/src/api/params.ts";
 import type { Status, Store, TenantRow } from "../../indexer/src/api/store.ts";
 import type { AnchorRow, CommitRow, EntryRow } from "../../indexer/src/api/views.ts";
@@ -896,7 +896,11 @@ describeEachDatabase("indexer API end to end", (target) =>
         ],
         totalCount: 2,
       });
-      // GraphiQL loads the schema with the standard introspection query, 21 deep: admitted.
+      // GET /graphql is GraphiQL, which loads the schema with the standard introspection query, 21 deep: admitted.
+      const page = await indexer.get("/graphql");
+      expect(page).to.deep.include({ status: 200 });
+      expect(page.contentType).to.match(/^text\/html/);
+      expect(page.body).to.include("graphiql");
       const introspection = await postGraphql(JSON.stringify({ query: INTROSPECTION_QUERY }));
       const schema = (introspection.body as { data?: { __schema: { types: { name: string }[] } } }).data?.__schema;
       expect(schema?.types.map((t) => t.name)).to.include.members(["anchor", "entry", "commit", "tenant"]);
@@ -906,24 +910,50 @@ describeEachDatabase("indexer API end to end", (target) =>
       const deep = `{ __schema { types { fields { type { ${"ofType { ".repeat(ofTypes)}name${" }".repeat(ofTypes)} } } } } }`;
       expect(await postGraphql(JSON.stringify({ query: deep }))).to.deep.equal({
         status: 200,
-        body: { errors: [{ message: `Syntax Error: Query depth limit of ${depth} exceeded, found ${depth + 1}.` }] },
+        body: {
+          errors: [
+            {
+              message: `Query depth limit of ${depth} exceeded, found ${depth + 1}.`,
+              locations: [{ line: 1, column: 1 }],
+            },
+          ],
+        },
       });
       const aliases = GRAPHQL_LIMITS.maxOperationAliases;
       const aliased = `{ ${Array.from({ length: aliases + 1 }, (_, i) => `a${i}: anchors { totalCount }`).join(" ")} }`;
       expect(await postGraphql(JSON.stringify({ query: aliased }))).to.deep.equal({
         status: 200,
-        body: { errors: [{ message: `Syntax Error: Aliases limit of ${aliases} exceeded, found ${aliases + 1}.` }] },
+        body: {
+          errors: [
+            {
+              message: `Aliases limit of ${aliases} exceeded, found ${aliases + 1}.`,
+              locations: [{ line: 1, column: 1 }],
+            },
+          ],
+        },
       });
       const tokens = GRAPHQL_LIMITS.maxOperationTokens;
       const long = `{ anchors { items { ${"id ".repeat(tokens)} } } }`;
-      expect(await postGraphql(JSON.stringify({ query: long }))).to.deep.equal({
-        status: 200,
-        body: { errors: [{ message: `Syntax Error: Token limit of ${tokens} exceeded.` }] },
-      });
+      const refused = (await postGraphql(JSON.stringify({ query: long }))) as {
+        status: number;
+        body: { errors: { message: string }[] };
+      };
+      expect(refused.status).to.equal(200);
+      expect(refused.body.errors.map((e) => e.message)).to.deep.equal([
+        `Syntax Error: Document contains more that ${tokens} tokens. Parsing aborted.`,
+      ]);
       const huge = JSON.stringify({ query: `{ anchors { totalCount } }${" ".repeat(70_000)}` });
       expect(await postGraphql(huge)).to.deep.equal({
         status: 413,
         body: { errors: [{ message: "The request body exceeds 65536 bytes." }] },
+      });
+      expect(await postGraphql("{ anchors { totalCount } }")).to.deep.equal({
+        status: 400,
+        body: {
+          errors: [
+            { message: "The request body is not JSON: a GraphQL request is { query, variables?, operationName? }." },
+          ],
+        },
       });
     });
   }),

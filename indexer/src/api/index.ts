@@ -1,7 +1,7 @@
 /**
  * The indexer's HTTP API, served by Ponder next to its own /health, /ready,
- * /status and /metrics: GraphQL at /graphql (with the limits of graphql.ts)
- * and the REST routes of app.ts.
+ * /status and /metrics: GraphQL at /graphql (POST: graphql.ts over Ponder's
+ * schema; GET: Ponder's GraphiQL) and the REST routes of app.ts.
  */
 import { db, publicClients } from "ponder:api";
 import schema from "ponder:schema";
@@ -10,7 +10,9 @@ import { bodyLimit } from "hono/body-limit";
 import { graphql } from "ponder";
 import config from "../../ponder.config.ts";
 import { createApiApp } from "./app.ts";
-import { GRAPHQL_LIMITS, GRAPHQL_MAX_BODY_BYTES } from "./graphql.ts";
+import { graphqlEndpoint } from "./graphql.ts";
+import { GRAPHQL_MAX_BODY_BYTES } from "./graphqlLimits.ts";
+import { ponderGraphql } from "./ponderGraphql.ts";
 import { registryReader } from "./registry.ts";
 import { createStore } from "./store.ts";
 
@@ -23,7 +25,10 @@ app.use(
     onError: (c) => c.json({ errors: [{ message: `The request body exceeds ${GRAPHQL_MAX_BODY_BYTES} bytes.` }] }, 413),
   }),
 );
-app.use("/graphql", graphql({ db, schema }, GRAPHQL_LIMITS));
+const graphqlSchema = await ponderGraphql(schema);
+app.post("/graphql", graphqlEndpoint(graphqlSchema.schema, graphqlSchema.context));
+// GET answers with GraphiQL, which then POSTs.
+app.get("/graphql", graphql({ db, schema }));
 
 app.route(
   "/",

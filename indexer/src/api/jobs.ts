@@ -9,7 +9,7 @@ import type { Hex } from "viem";
 import type { ApiDeps } from "./deps.ts";
 import { ApiError, parseJobId, quote } from "./params.ts";
 import {
-  type AnchorRow,
+  type AnchorSummary,
   anchorTxView,
   type CommitRow,
   chainView,
@@ -18,7 +18,7 @@ import {
   verificationSummary,
 } from "./views.ts";
 
-type Packet = { entry: EntryRow; anchor: AnchorRow };
+type Packet = { entry: EntryRow; anchor: AnchorSummary };
 
 interface Sortable {
   readonly order: readonly [bigint, number, bigint, number];
@@ -51,7 +51,7 @@ function commitEvent(row: CommitRow, packet: Packet | undefined) {
   };
 }
 
-function anchorEvent(row: AnchorRow, evmChainId: number) {
+function anchorEvent(row: AnchorSummary, evmChainId: number) {
   return {
     kind: "anchor" as const,
     ...anchorTxView(row, evmChainId),
@@ -91,7 +91,7 @@ export async function jobTimeline(deps: ApiDeps, jobParam: string) {
     if (!byCid.has(packet.entry.packetCid)) byCid.set(packet.entry.packetCid, packet);
     if (!byHash.has(packet.entry.packetHash)) byHash.set(packet.entry.packetHash, packet);
   }
-  const anchors = new Map<string, AnchorRow>();
+  const anchors = new Map<string, AnchorSummary>();
   const events: (Sortable & { event: ReturnType<typeof commitEvent> | ReturnType<typeof anchorEvent> })[] = [];
   for (const row of commits) {
     const packet =

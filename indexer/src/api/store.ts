@@ -6,7 +6,7 @@
 import { and, asc, count, eq, inArray, isNotNull, or, type ReadonlyDrizzle, sql } from "ponder";
 import type { Hex } from "viem";
 import type * as Schema from "../../ponder.schema.ts";
-import type { AnchorRow, CommitRow, EntryRow } from "./views.ts";
+import type { AnchorRow, AnchorSummary, CommitRow, EntryRow } from "./views.ts";
 
 export type Status = (typeof Schema.verificationStatus.enumValues)[number];
 export type TenantRow = typeof Schema.tenant.$inferSelect;
@@ -19,20 +19,22 @@ export interface Store {
   /** Indexed anchors of a tenant by verification status. */
   anchorCounts(tenantId: Hex): Promise<Record<Status, number>>;
   /** Packets whose output is the asset, with their anchors, in anchoring order. */
-  assetEntries(assetHash: Hex): Promise<{ entry: EntryRow; anchor: AnchorRow }[]>;
+  assetEntries(assetHash: Hex): Promise<{ entry: EntryRow; anchor: AnchorSummary }[]>;
   /** Numbers commits naming the job in their commitData. */
   jobCommits(jobId: string): Promise<CommitRow[]>;
   /** Packets with any of these CIDs or hashes, with their anchors. */
-  packets(cids: readonly string[], hashes: readonly Hex[]): Promise<{ entry: EntryRow; anchor: AnchorRow }[]>;
+  packets(cids: readonly string[], hashes: readonly Hex[]): Promise<{ entry: EntryRow; anchor: AnchorSummary }[]>;
   anchorByCertificate(id: bigint): Promise<AnchorRow | undefined>;
 }
 
 export function createStore(db: ReadonlyDrizzle<typeof Schema>, schema: typeof Schema): Store {
   const { anchor, commit, entry, tenant } = schema;
+  // Answers that list anchors show their summaries: a report is kilobytes of JSON an anchor.
+  const anchorSummary = anchorSummaryColumns(anchor);
   // The asset-provenance query, the API's busiest, built once: building a join's SQL with drizzle costs as
   // much as running it, and on Postgres the named statement is also parsed and planned once per connection.
   const assetEntries = db
-    .select({ entry, anchor })
+    .select({ entry, anchor: anchorSummary })
     .from(entry)
     .innerJoin(anchor, eq(entry.anchorId, anchor.id))
     .where(eq(entry.assetHash, sql.placeholder("assetHash")))
@@ -78,7 +80,7 @@ export function createStore(db: ReadonlyDrizzle<typeof Schema>, schema: typeof S
       ];
       if (conditions.length === 0) return [];
       return db
-        .select({ entry, anchor })
+        .select({ entry, anchor: anchorSummary })
         .from(entry)
         .innerJoin(anchor, eq(entry.anchorId, anchor.id))
         .where(or(...conditions));
@@ -88,4 +90,31 @@ export function createStore(db: ReadonlyDrizzle<typeof Schema>, schema: typeof S
       return row;
     },
   };
+}
+
+/** Every column of the anchor table but the report (kilobytes of JSON an anchor). */
+function anchorSummaryColumns(anchor: typeof Schema.anchor) {
+  return {
+    id: anchor.id,
+    tenantId: anchor.tenantId,
+    chainId: anchor.chainId,
+    chainHash: anchor.chainHash,
+    ipfsCid: anchor.ipfsCid,
+    timestamp: anchor.timestamp,
+    blockNumber: anchor.blockNumber,
+    transactionHash: anchor.transactionHash,
+    logIndex: anchor.logIndex,
+    submitter: anchor.submitter,
+    signer: anchor.signer,
+    certificateId: anchor.certificateId,
+    sequence: anchor.sequence,
+    tenantName: anchor.tenantName,
+    chainUuid: anchor.chainUuid,
+    processId: anchor.processId,
+    entryCount: anchor.entryCount,
+    status: anchor.status,
+    failedCheck: anchor.failedCheck,
+    attempts: anchor.attempts,
+    verifiedBlock: anchor.verifiedBlock,
+  } satisfies Record<keyof AnchorSummary, unknown>;
 }

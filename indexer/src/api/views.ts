@@ -10,6 +10,8 @@ import type { anchor, commit, entry } from "../../ponder.schema.ts";
 import { tokenIdHex } from "./params.ts";
 
 export type AnchorRow = typeof anchor.$inferSelect;
+/** An anchor without its verification report, for answers that do not show it. */
+export type AnchorSummary = Omit<AnchorRow, "report">;
 export type EntryRow = typeof entry.$inferSelect;
 export type CommitRow = typeof commit.$inferSelect;
 
@@ -34,7 +36,7 @@ export function tenantView(tenantId: Hex, name: string | null | undefined) {
 }
 
 /** The anchored run: tenant, chain ids and what its chainscript says (null until it is resolved). */
-export function chainView(row: AnchorRow) {
+export function chainView(row: AnchorSummary) {
   return {
     anchorId: row.id,
     tenant: tenantView(row.tenantId, row.tenantName),
@@ -48,7 +50,7 @@ export function chainView(row: AnchorRow) {
 }
 
 /** The anchoring transaction on Base. */
-export function anchorTxView(row: AnchorRow, evmChainId: number) {
+export function anchorTxView(row: AnchorSummary, evmChainId: number) {
   return {
     evmChainId,
     blockNumber: row.blockNumber.toString(),
@@ -61,7 +63,7 @@ export function anchorTxView(row: AnchorRow, evmChainId: number) {
   };
 }
 
-export function verificationSummary(row: AnchorRow) {
+export function verificationSummary(row: AnchorSummary) {
   return { status: row.status, failedCheck: row.failedCheck };
 }
 
@@ -104,7 +106,7 @@ export function packetView(row: EntryRow) {
 }
 
 /** One place an asset hash was produced: GET /api/assets/:sha256 lists these. */
-export function provenanceView(row: { entry: EntryRow; anchor: AnchorRow }, evmChainId: number) {
+export function provenanceView(row: { entry: EntryRow; anchor: AnchorSummary }, evmChainId: number) {
   return {
     packet: packetView(row.entry),
     stage: { id: row.entry.stageId, sequence: row.entry.sequence },

@@ -1,0 +1,231 @@
+import { expect } from "chai";
+import { GraphQLInt, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString } from "graphql";
+import { Hono } from "hono";
+import { graphqlEndpoint } from "../../indexer/src/api/graphql.ts";
+import { GRAPHQL_LIMITS } from "../../indexer/src/api/graphqlLimits.ts";
+
+/** A small schema of the same shape as Ponder's (a list of rows under `items`), answering from an array. */
+interface Row {
+  id: string;
+  size: number;
+}
+const ROWS: Row[] = [
+  { id: "a", size: 1 },
+  { id: "b", size: 2 },
+  { id: "c", size: 3 },
+];
+const rowType: GraphQLObjectType = new GraphQLObjectType({
+  name: "row",
+  fields: () => ({
+    id: { type: new GraphQLNonNull(GraphQLString) },
+    size: {
+      type: GraphQLInt,
+      resolve: (row: Row) => {
+        if (row.size < 0) throw new Error(`row ${row.id} has no size`);
+        return row.size;
+      },
+    },
+    next: { type: rowType, resolve: (row: Row) => ROWS[(ROWS.indexOf(row) + 1) % ROWS.length] },
+  }),
+});
+const schema = new GraphQLSchema({
+  query: new GraphQLObjectType({
+    name: "Query",
+    fields: {
+      rows: {
+        type: new GraphQLObjectType({ name: "rowPage", fields: { items: { type: new GraphQLList(rowType) } } }),
+        args: { where: { type: GraphQLString } },
+        resolve: (_root, args: { where?: string }, context: { rows: Row[] }) => ({
+          items: context.rows.filter((row) => args.where === undefined || row.id === args.where),
+        }),
+      },
+    },
+  }),
+});
+
+async function post(app: Hono, body: string, contentType = "application/json") {
+  const response = await app.request("/graphql", { method: "POST", headers: { "content-type": contentType }, body });
+  return { status: response.status, body: (await response.json()) as unknown };
+}
+
+describe("indexer GraphQL endpoint (graphqlEndpoint)", () => {
+  let rows: Row[];
+  let app: Hono;
+  beforeEach(() => {
+    rows = ROWS;
+    app = new Hono();
+    app.post(
+      "/graphql",
+      graphqlEndpoint(schema, () => ({ rows })),
+    );
+  });
+  const ask = (query: string, variables?: Record<string, unknown>, operationName?: string) =>
+    post(app, JSON.stringify({ query, variables, operationName }));
+
+  it("executes a query text once parsed with whatever variables each request brings", async () => {
+    const query = "query ($id: String) { rows(where: $id) { items { id size } } }";
+    for (const row of ROWS)
+      expect(await ask(query, { id: row.id })).to.deep.equal({
+        status: 200,
+        body: { data: { rows: { items: [row] } } },
+      });
+    expect(await ask(query, {})).to.deep.equal({ status: 200, body: { data: { rows: { items: ROWS } } } });
+    // The context is made per request: answers follow the rows of the moment, not those of the first request.
+    rows = [{ id: "z", size: 26 }];
+    expect(await ask(query, {})).to.deep.equal({ status: 200, body: { data: { rows: { items: rows } } } });
+  });
+
+  it("runs the operation operationName names, and refuses a document of several operations without one", async () => {
+    const query = 'query A { rows(where: "a") { items { id } } } query B { rows(where: "b") { items { id } } }';
+    expect(await ask(query, undefined, "B")).to.deep.equal({
+      status: 200,
+      body: { data: { rows: { items: [{ id: "b" }] } } },
+    });
+    expect(await ask(query, undefined, "A")).to.deep.equal({
+      status: 200,
+      body: { data: { rows: { items: [{ id: "a" }] } } },
+    });
+    expect(await ask(query)).to.deep.equal({
+      status: 200,
+      body: { errors: [{ message: "Must provide operation name if query contains multiple operations." }] },
+    });
+  });
+
+  it("answers GraphQL errors with 200 and { errors }, every time the same text comes", async () => {
+    for (let i = 0; i < 2; i++) {
+      expect(await ask("{ rows { items { nope } } }")).to.deep.equal({
+        status: 200,
+        body: {
+          errors: [{ message: 'Cannot query field "nope" on type "row".', locations: [{ line: 1, column: 18 }] }],
+        },
+      });
+      expect(await ask("{ rows { items { id }")).to.deep.include({ status: 200 });
+    }
+    expect((await ask("{ rows { items { id }")).body).to.deep.equal({
+      errors: [{ message: "Syntax Error: Expected Name, found <EOF>.", locations: [{ line: 1, column: 22 }] }],
+    });
+    // A resolver's error: the data it could give, the error with its path.
+    rows = [
+      { id: "a", size: 1 },
+      { id: "broken", size: -1 },
+    ];
+    expect(await ask("{ rows { items { id size } } }")).to.deep.equal({
+      status: 200,
+      body: {
+        errors: [
+          {
+            message: "row broken has no size",
+            locations: [{ line: 1, column: 21 }],
+            path: ["rows", "items", 1, "size"],
+          },
+        ],
+        data: {
+          rows: {
+            items: [
+              { id: "a", size: 1 },
+              { id: "broken", size: null },
+            ],
+          },
+        },
+      },
+    });
+  });
+
+  it("refuses a body that is not a GraphQL request with 400 (415 for another content type), naming the field", async () => {
+    const refusal = (status: number, message: string) => ({ status, body: { errors: [{ message }] } });
+    expect(await post(app, "{ rows { items { id } } }", "application/graphql")).to.deep.equal(
+      refusal(415, 'Content-Type must be application/json for a GraphQL request, got "application/graphql".'),
+    );
+    expect(await post(app, "{ not json")).to.deep.equal(
+      refusal(400, "The request body is not JSON: a GraphQL request is { query, variables?, operationName? }."),
+    );
+    expect(await post(app, "[1]")).to.deep.equal(
+      refusal(400, "The request body must be a JSON object { query, variables?, operationName? }."),
+    );
+    expect(await post(app, JSON.stringify({ query: " " }))).to.deep.equal(
+      refusal(400, "query must be a non-empty string holding the GraphQL document."),
+    );
+    expect(await post(app, JSON.stringify({ query: "{ rows { items { id } } }", variables: [1] }))).to.deep.equal(
+      refusal(400, "variables must be an object mapping variable names to values, or null."),
+    );
+    expect(await post(app, JSON.stringify({ query: "{ rows { items { id } } }", operationName: 7 }))).to.deep.equal(
+      refusal(400, "operationName must be a string naming an operation of the document, or null."),
+    );
+    // application/json with a charset is JSON; null variables and operationName are absent ones.
+    expect(
+      await post(
+        app,
+        JSON.stringify({ query: '{ rows(where: "c") { items { id } } }', variables: null, operationName: null }),
+        "application/json; charset=utf-8",
+      ),
+    ).to.deep.equal({ status: 200, body: { data: { rows: { items: [{ id: "c" }] } } } });
+  });
+
+  describe("limits", () => {
+    const nested = (levels: number) => `{ rows { items { ${"next { ".repeat(levels)}id${" }".repeat(levels)} } } }`;
+
+    it("counts depth as fields on the longest path, through fragments, and allows the limit exactly", async () => {
+      const max = GRAPHQL_LIMITS.maxOperationDepth;
+      // rows, items, then `next` levels, then id.
+      expect((await ask(nested(max - 3))).body).to.have.property("data");
+      expect((await ask(nested(max - 2))).body).to.deep.equal({
+        errors: [
+          { message: `Query depth limit of ${max} exceeded, found ${max + 1}.`, locations: [{ line: 1, column: 1 }] },
+        ],
+      });
+      // The same depth reached through a fragment inside an inline fragment.
+      const viaFragment = `{ rows { items { ... on row { ...deep } } } } fragment deep on row { ${"next { ".repeat(max - 2)}id${" }".repeat(max - 2)} }`;
+      expect((await ask(viaFragment)).body).to.deep.include({
+        errors: [
+          { message: `Query depth limit of ${max} exceeded, found ${max + 1}.`, locations: [{ line: 1, column: 1 }] },
+        ],
+      });
+    });
+
+    it("counts aliases as executed: an aliased field in a fragment counts each time the fragment is spread", async () => {
+      const max = GRAPHQL_LIMITS.maxOperationAliases;
+      const aliased = (n: number) =>
+        `{ ${Array.from({ length: n }, (_, i) => `a${i}: rows { items { id } }`).join(" ")} }`;
+      expect((await ask(aliased(max))).body).to.have.property("data");
+      expect((await ask(aliased(max + 1))).body).to.deep.equal({
+        errors: [
+          { message: `Aliases limit of ${max} exceeded, found ${max + 1}.`, locations: [{ line: 1, column: 1 }] },
+        ],
+      });
+      // 2 aliases in a fragment spread 6 times: 12.
+      const spread = `{ rows { items { ${"...two ".repeat(6)}} } } fragment two on row { x: id y: id }`;
+      expect((await ask(spread)).body).to.deep.equal({
+        errors: [{ message: `Aliases limit of ${max} exceeded, found 12.`, locations: [{ line: 1, column: 1 }] }],
+      });
+    });
+
+    it("measures fragments spread within fragments once each: 30 levels of doubling are refused at once", async () => {
+      // f0 spreads f1 twice, f1 spreads f2 twice, ...: 2^30 paths if each were walked.
+      const levels = 30;
+      const fragments = Array.from({ length: levels }, (_, i) =>
+        i === levels - 1 ? `fragment f${i} on row { z: id }` : `fragment f${i} on row { ...f${i + 1} ...f${i + 1} }`,
+      ).join(" ");
+      const answer = await ask(`{ rows { items { ...f0 } } } ${fragments}`);
+      expect(answer.body).to.deep.equal({
+        errors: [
+          { message: `Aliases limit of 10 exceeded, found ${2 ** (levels - 1)}.`, locations: [{ line: 1, column: 1 }] },
+        ],
+      });
+    });
+
+    it("refuses fragments that spread each other (graphql-js's rule) without looping", async () => {
+      const answer = await ask("{ rows { items { ...a } } } fragment a on row { id ...b } fragment b on row { ...a }");
+      expect((answer.body as { errors: { message: string }[] }).errors.map((e) => e.message)).to.include(
+        'Cannot spread fragment "a" within itself via "b".',
+      );
+    });
+
+    it("stops parsing at the token limit", async () => {
+      const tokens = GRAPHQL_LIMITS.maxOperationTokens;
+      const answer = await ask(`{ rows { items { ${"id ".repeat(tokens)}} } }`);
+      expect((answer.body as { errors: { message: string }[] }).errors[0]?.message).to.equal(
+        `Syntax Error: Document contains more that ${tokens} tokens. Parsing aborted.`,
+      );
+    });
+  });
+});
