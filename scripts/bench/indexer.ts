@@ -183,8 +183,6 @@ export async function benchIndexer(): Promise<BenchLine[]> {
       await indexer.stop();
       indexer = undefined;
 
-      // The latency target is the serving database's: Postgres. PGlite (the development default) runs inside
-      // the indexer's one thread, so its figures are printed for comparison, without a target.
       const latency = (name: string, figures: Latency, target: boolean): BenchLine => ({
         name: `${name} (${database}): p95`,
         value: figures.p95,
