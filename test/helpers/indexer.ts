@@ -45,6 +45,11 @@ export interface Indexer {
   logs(): string;
   /** Stops the process (Ponder's own shutdown, SIGINT) and starts a new one on the same database and schema. */
   restart(): Promise<void>;
+  /**
+   * Starts `ponder serve` (the HTTP API alone, no indexing) on the same Postgres schema: what an API replica
+   * is. Its base URL, once /health answers; `stop()` on the indexer stops it too.
+   */
+  serve(): Promise<{ readonly url: string; stop(): Promise<void> }>;
   /** Stops the process and removes the database (PGlite directory or Postgres schema). */
   stop(): Promise<void>;
 }
@@ -268,29 +273,36 @@ export async function startIndexer(options: IndexerOptions): Promise<Indexer> {
     return `http://127.0.0.1:${current.port}`;
   };
 
-  async function launch(): Promise<void> {
+  /** Spawns `ponder <command>` on this database and schema; resolves once its /health answers. */
+  async function spawnPonder(command: "start" | "serve"): Promise<PonderProcess> {
     const port = await freePort();
-    const args = ["start", "--schema", schema, "--port", String(port), "--hostname", "127.0.0.1"];
+    const args = [command, "--schema", schema, "--port", String(port), "--hostname", "127.0.0.1"];
     args.push("--log-format", "json");
     const child = new PonderProcess(args, childEnv({ ...options.env, ...storage.env }), (line) => log.push(line));
-    current = child;
     const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
     for (;;) {
-      if (child.exitCode !== null) throw failure(`The indexer exited with code ${child.exitCode} while starting.`);
+      if (child.exitCode !== null)
+        throw failure(`ponder ${command} exited with code ${child.exitCode} while starting.`);
       if (child.port !== undefined) {
         const ok = await fetch(`http://127.0.0.1:${child.port}/health`).then(
           (response) => response.ok,
           () => false,
         );
-        if (ok) return;
+        if (ok) return child;
       }
       if (Date.now() > deadline) {
         await child.stop();
-        throw failure(`The indexer's HTTP server did not answer within ${options.startTimeoutMs ?? 60_000} ms.`);
+        throw failure(`ponder ${command}'s HTTP server did not answer within ${options.startTimeoutMs ?? 60_000} ms.`);
       }
       await sleep(50);
     }
   }
+
+  async function launch(): Promise<void> {
+    current = await spawnPonder("start");
+  }
+
+  const replicas = new Set<PonderProcess>();
 
   async function request(path: string, init?: RequestInit): Promise<IndexerResponse> {
     const response = await fetch(`${url()}${path}`, init);
@@ -359,9 +371,21 @@ export async function startIndexer(options: IndexerOptions): Promise<Indexer> {
       log.push('{"msg":"--- restarted by the test ---"}');
       await launch();
     },
+    async serve() {
+      if (options.database !== "postgres") throw new Error("ponder serve needs Postgres: PGlite is one process's.");
+      const replica = await spawnPonder("serve");
+      replicas.add(replica);
+      return {
+        url: `http://127.0.0.1:${replica.port}`,
+        async stop() {
+          await replica.stop();
+          replicas.delete(replica);
+        },
+      };
+    },
     async stop() {
       try {
-        await current?.stop();
+        await Promise.all([current?.stop(), ...[...replicas].map((replica) => replica.stop())]);
       } finally {
         await storage.remove();
       }

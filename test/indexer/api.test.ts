@@ -956,5 +956,55 @@ describeEachDatabase("indexer API end to end", (target) =>
         },
       });
     });
+
+    if (target.name === "postgres")
+      it("a `ponder serve` replica on the same database answers every route as the indexer does", async () => {
+        const { a1 } = runs;
+        const output = await readFile(join(dir, "outputs", "a1-0.bin"));
+        const { sha256 } = await import("@noble/hashes/sha2.js");
+        const paths = [
+          `/api/assets/${Buffer.from(sha256(output)).toString("hex")}`,
+          `/api/anchors/studio-aurora/${a1.receipt.chainId}`,
+          `/api/jobs/${JOB}/timeline`,
+          "/api/tenants/studio-aurora/completeness",
+          `/metadata/${hex64(certificateId(a1.tenantId, a1.chainId))}.json`,
+          "/api/assets/00",
+        ];
+        const query = JSON.stringify({
+          query: `{ anchors(orderBy: "id") { items { id status entryCount signer } } entrys(orderBy: "id", limit: 5) { items { id assetHash } } }`,
+        });
+        const replica = await indexer.serve();
+        try {
+          const answers = async (base: string) => {
+            // Metadata links back to the server that answered: compared without the origin.
+            const texts = await Promise.all(
+              paths.map(async (path) => {
+                const response = await fetch(`${base}${path}`);
+                return `${response.status} ${(await response.text()).replaceAll(base, "<origin>")}`;
+              }),
+            );
+            const graphql = await fetch(`${base}/graphql`, {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: query,
+            });
+            return [...texts, `${graphql.status} ${await graphql.text()}`];
+          };
+          const fromIndexer = await answers(indexer.url);
+          expect(fromIndexer.map((answer) => answer.slice(0, 3))).to.deep.equal([
+            "200",
+            "200",
+            "200",
+            "200",
+            "200",
+            "400",
+            "200",
+          ]);
+          expect(fromIndexer.at(-1)).to.include('"status":"invalid"');
+          expect(await answers(replica.url)).to.deep.equal(fromIndexer);
+        } finally {
+          await replica.stop();
+        }
+      });
   }),
 );
