@@ -36,7 +36,7 @@ contract ProcessAnchorRegistry is IProcessAnchorRegistry, ERC1155, EIP712 {
     address private _pendingRegistrar;
 
     /// @param baseUri ERC-1155 metadata URI with the `{id}` template, e.g. "https://audit.example/metadata/{id}.json".
-    /// @param registrar_ The account that registers tenants (see docs/decisions/005-tenant-registration.md).
+    /// @param registrar_ The account that registers tenants (see docs/decisions/005-registry-tenants-and-keys.md).
     constructor(string memory baseUri, address registrar_) ERC1155(baseUri) EIP712(_NAME, _VERSION) {
         if (registrar_ == address(0)) revert ZeroAddress();
         _registrar = registrar_;
@@ -93,6 +93,7 @@ contract ProcessAnchorRegistry is IProcessAnchorRegistry, ERC1155, EIP712 {
         unchecked {
             ++tenant.anchorCount; // 2^64 anchors are out of reach
         }
+        emit AnchorAuthorised(a.tenantId, a.chainId, a.signer);
         emit ProcessAnchored(a.tenantId, a.chainId, a.chainHash, a.ipfsCid, block.timestamp);
     }
 
@@ -217,8 +218,9 @@ contract ProcessAnchorRegistry is IProcessAnchorRegistry, ERC1155, EIP712 {
         if (key.publicKey == bytes32(0)) revert SigningKeyNotRegistered(tenantId, keyId);
         if (key.revocationRecordedAt != 0) revert SigningKeyAlreadyRevoked(tenantId, keyId);
         uint64 nowTs = _time();
-        if (revokedAt < key.validFrom || revokedAt > nowTs)
-            revert InvalidRevocationTime(revokedAt, key.validFrom, nowTs);
+        if (revokedAt > nowTs) revert InvalidRevocationTime(revokedAt, key.validFrom, nowTs);
+        // Before its start means from its start: the key never signed anything valid.
+        if (revokedAt < key.validFrom) revokedAt = key.validFrom;
         key.revokedAt = revokedAt;
         key.revocationRecordedAt = nowTs;
         emit SigningKeyRevoked(tenantId, keyId, revokedAt);

@@ -54,6 +54,11 @@ interface IProcessAnchorRegistry {
         string ipfsCid,
         uint256 timestamp
     );
+    /// @notice Who authorised the anchor of (tenantId, chainId): the EIP-712 signer, or the allowed signer that
+    /// called {anchorDirect}. Emitted with every {ProcessAnchored} (whose shape the protocol fixes), so verifiers
+    /// and indexers read the signer from the registry itself, never from a calling transaction's input, which a
+    /// relay or forwarder contract can shape or hide.
+    event AnchorAuthorised(bytes32 indexed tenantId, bytes32 indexed chainId, address indexed signer);
     /// @notice A tenant was registered with its first admin.
     event TenantRegistered(bytes32 indexed tenantId, address indexed admin);
     /// @notice The admin proposed a new admin, who must accept.
@@ -119,7 +124,7 @@ interface IProcessAnchorRegistry {
     error InvalidSigningKey(bytes32 tenantId, bytes32 keyId);
     /// @notice The key was revoked before.
     error SigningKeyAlreadyRevoked(bytes32 tenantId, bytes32 keyId);
-    /// @notice A revocation takes effect between the key's validFrom and now.
+    /// @notice A revocation cannot take effect in the future.
     error InvalidRevocationTime(uint64 revokedAt, uint64 validFrom, uint64 nowTs);
 
     // ─────────────────────────── anchoring ────────────────────────────
@@ -177,8 +182,9 @@ interface IProcessAnchorRegistry {
         uint64 validUntil
     ) external;
 
-    /// @notice Revokes a compromised key, effective at `revokedAt`: not after now, not before validFrom.
-    /// Planned retirement is `validUntil`. Only the admin.
+    /// @notice Revokes a compromised key, effective at `revokedAt`, which may not be after now. A time before the
+    /// key's validFrom is recorded as validFrom: the key is void from its start, so a leaked key registered for
+    /// the future can be revoked before it ever becomes usable. Planned retirement is `validUntil`. Only the admin.
     function revokeSigningKey(bytes32 tenantId, bytes32 keyId, uint64 revokedAt) external;
 
     /// @notice The tenant's admin (zero: not registered) and pending admin.

@@ -424,6 +424,31 @@ export const processAnchorRegistryAbi = [
       },
       {
         indexed: true,
+        internalType: "bytes32",
+        name: "chainId",
+        type: "bytes32",
+      },
+      {
+        indexed: true,
+        internalType: "address",
+        name: "signer",
+        type: "address",
+      },
+    ],
+    name: "AnchorAuthorised",
+    type: "event",
+  },
+  {
+    anonymous: false,
+    inputs: [
+      {
+        indexed: true,
+        internalType: "bytes32",
+        name: "tenantId",
+        type: "bytes32",
+      },
+      {
+        indexed: true,
         internalType: "address",
         name: "signer",
         type: "address",

@@ -76,7 +76,7 @@ const SENTENCES: Sentences = {
   InvalidAnchorSignature: ([tenantId, signer], r) =>
     `The signature is not ${signer}'s over this anchor of tenant ${r.id(tenantId)} (wrong key, EVM chain or registry).`,
   InvalidRevocationTime: ([revokedAt, validFrom, nowTs], r) =>
-    `The revocation time ${r.time(revokedAt)} must be between the key's validFrom ${r.time(validFrom)} and now (block time ${r.time(nowTs)}).`,
+    `The revocation time ${r.time(revokedAt)} is in the future (block time ${r.time(nowTs)}; the key is valid from ${r.time(validFrom)}).`,
   InvalidSigningKey: ([tenantId, keyId], r) =>
     `Key ${r.id(keyId)} of tenant ${r.id(tenantId)} cannot be registered: its public key is zero or validUntil is not after validFrom.`,
   LengthMismatch: ([anchors, signatures]) =>
@@ -118,7 +118,7 @@ const DETAILS: Partial<Record<RegistryErrorName, string>> = {
   NotTenantAdmin:
     "An unregistered tenant has no admin, so this is also the answer for a tenant id that was never registered (readTenant or pop tenant show tells which).",
   InvalidRevocationTime:
-    "A revocation may be back-dated to the suspected compromise, but not before the key was valid nor into the future.",
+    "A revocation may be back-dated to the suspected compromise (a time before the key's validFrom voids the whole key), but not set in the future: planned retirement is validUntil.",
 };
 
 /** ISO 8601 UTC to the second; the raw number when it is outside JavaScript's dates. */

@@ -114,19 +114,32 @@ contract ProcessAnchorRegistryKeysTest is RegistryFixture {
         assertEq(key.revocationRecordedAt, recordedAt, "revocationRecordedAt unchanged");
     }
 
-    function test_revokeSigningKey_revertsBeforeValidFrom() public {
+    function test_revokeSigningKey_beforeValidFromVoidsTheWholeKey() public {
         _register(KEY_ID, VALID_FROM, VALID_UNTIL);
 
-        vm.expectRevert(
-            abi.encodeWithSelector(
-                IProcessAnchorRegistry.InvalidRevocationTime.selector,
-                VALID_FROM - 1,
-                VALID_FROM,
-                block.timestamp
-            )
-        );
+        vm.expectEmit(true, true, false, true, address(registry));
+        emit IProcessAnchorRegistry.SigningKeyRevoked(TENANT, KEY_ID, VALID_FROM);
         vm.prank(ADMIN);
         registry.revokeSigningKey(TENANT, KEY_ID, VALID_FROM - 1);
+
+        assertEq(registry.signingKey(TENANT, KEY_ID).revokedAt, VALID_FROM, "recorded as validFrom");
+        assertFalse(registry.isKeyValidFor(TENANT, KEY_ID, VALID_FROM, 0), "not even at its start");
+    }
+
+    function test_revokeSigningKey_revokesAKeyBeforeItStarts() public {
+        uint64 nowTs = uint64(block.timestamp);
+        uint64 validFrom = nowTs + 30 days;
+        _register(KEY_ID, validFrom, validFrom + 365 days);
+
+        // A leaked rotation key must not wait to become usable before it can be revoked.
+        vm.prank(ADMIN);
+        registry.revokeSigningKey(TENANT, KEY_ID, nowTs);
+
+        IProcessAnchorRegistry.SigningKey memory key = registry.signingKey(TENANT, KEY_ID);
+        assertEq(key.revokedAt, validFrom, "revokedAt");
+        assertEq(key.revocationRecordedAt, nowTs, "revocationRecordedAt");
+        assertFalse(registry.isKeyValidFor(TENANT, KEY_ID, validFrom, nowTs - 1), "void from its start");
+        assertFalse(registry.isKeyValidFor(TENANT, KEY_ID, validFrom + 1 days, validFrom + 1 days), "void later");
     }
 
     function test_revokeSigningKey_revertsAfterNow() public {

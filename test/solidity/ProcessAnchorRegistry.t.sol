@@ -16,6 +16,9 @@ contract ProcessAnchorRegistryTest is RegistryFixture {
         IProcessAnchorRegistry.Anchor memory a = _anchorData(_chainId(1));
         bytes memory signature = _sign(registry, SIGNER_KEY, a);
 
+        // The relayer sends it; the registry names the signer who authorised it.
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit IProcessAnchorRegistry.AnchorAuthorised(TENANT, a.chainId, a.signer);
         vm.expectEmit(true, true, false, true, address(registry));
         emit IProcessAnchorRegistry.ProcessAnchored(TENANT, a.chainId, a.chainHash, IPFS_CID, block.timestamp);
         vm.prank(RELAYER);
@@ -233,6 +236,8 @@ contract ProcessAnchorRegistryTest is RegistryFixture {
     function test_anchorDirect_signerAnchorsWithoutSignature() public {
         IProcessAnchorRegistry.Anchor memory a = _anchorData(_chainId(1));
 
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit IProcessAnchorRegistry.AnchorAuthorised(TENANT, a.chainId, signer);
         vm.expectEmit(true, true, false, true, address(registry));
         emit IProcessAnchorRegistry.ProcessAnchored(TENANT, a.chainId, a.chainHash, IPFS_CID, block.timestamp);
         vm.prank(signer);
@@ -305,8 +310,10 @@ contract ProcessAnchorRegistryTest is RegistryFixture {
         registry.anchor(a, signature);
         Vm.Log[] memory logs = vm.getRecordedLogs();
 
-        assertEq(logs.length, 1, "only ProcessAnchored is emitted");
-        assertEq(logs[0].topics[0], PROCESS_ANCHORED_TOPIC, "topic0");
+        assertEq(logs.length, 2, "only AnchorAuthorised and ProcessAnchored are emitted");
+        assertEq(logs[0].topics[0], IProcessAnchorRegistry.AnchorAuthorised.selector, "first topic0");
+        assertEq(address(uint160(uint256(logs[0].topics[3]))), a.signer, "the authorising signer");
+        assertEq(logs[1].topics[0], PROCESS_ANCHORED_TOPIC, "second topic0");
         assertEq(registry.balanceOf(RECIPIENT, _certificateId(TENANT, a.chainId)), 0, "recipient's balance");
         assertEq(registry.anchorCount(TENANT), 1, "anchorCount");
     }

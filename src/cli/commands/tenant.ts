@@ -158,7 +158,7 @@ export const keyRegister: Command = {
 export const keyRevoke: Command = {
   usage: `pop key revoke <tenantId> <keyId> [--at <iso|unix>] ${WRITE_USAGE}`,
   summary:
-    "revoke a compromised key, effective --at (default now; may be back-dated to the compromise, not before the key's validFrom)",
+    "revoke a compromised key, effective --at (default now; may be back-dated to the compromise; before the key's validFrom voids it entirely, so a key registered for the future can be revoked before it starts)",
   options: { ...WRITE_OPTIONS, at: { type: "string" } },
   async run(args) {
     const [tenantId, keyId] = positionals(args, 2, keyRevoke.usage) as [string, string];
