@@ -1,5 +1,6 @@
 import { fromHex } from "../bytes.ts";
 import { BaseError } from "../errors.ts";
+import { MAX_TIMESTAMP_MS } from "../evidence/packet.ts";
 import { isUuidV4 } from "../evidence/uuid.ts";
 import { jcs } from "./jcs.ts";
 
@@ -74,6 +75,8 @@ function object(value: unknown, field: string): Json {
 
 function text(value: unknown, field: string): string {
   if (typeof value !== "string" || value.length === 0) fail(field, "must be a non-empty string");
+  // JSON's \ud800 escapes parse to lone surrogates, which no UTF-8 (and so no JCS serialization) can hold.
+  if (!value.isWellFormed()) fail(field, "contains a lone UTF-16 surrogate");
   return value;
 }
 
@@ -96,9 +99,10 @@ function signature(value: unknown, field: string): string {
   return value;
 }
 
-function uint(value: unknown, field: string): number {
+function uint(value: unknown, field: string, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0)
     fail(field, "must be an unsigned integer");
+  if (value > max) fail(field, `must be at most ${max}`);
   return value;
 }
 
@@ -113,7 +117,8 @@ function entry(value: unknown, index: number): ChainEntry {
     packetCid: text(e.packetCid, `${field}.packetCid`),
     packetHash: hashHex(e.packetHash, `${field}.packetHash`),
     previousHash: e.previousHash === null ? null : hashHex(e.previousHash, `${field}.previousHash`),
-    timestamp: uint(e.timestamp, `${field}.timestamp`),
+    // A packet's own limit: no packet binds to a later entry, and a later time is not even a valid Date.
+    timestamp: uint(e.timestamp, `${field}.timestamp`, MAX_TIMESTAMP_MS),
     stageId: text(e.stageId, `${field}.stageId`),
     eddsaSignature: signature(e.eddsaSignature, `${field}.eddsaSignature`),
   };

@@ -72,6 +72,8 @@ function describe(value: unknown): string {
   if (value === null) return "null";
   if (value instanceof Uint8Array) return `${value.length} bytes`;
   if (Array.isArray(value)) return "an array";
+  if (value instanceof Tagged) return `tag ${value.tag}`;
+  if (typeof value === "object") return "a map";
   return `a ${typeof value}`;
 }
 
@@ -238,7 +240,9 @@ function validate(value: unknown, signed: boolean): EvidencePacket | UnsignedPac
   const fields = record(value, "packet");
   expectKeys(fields, "", signed ? [...TOP_REQUIRED, "signature"] : TOP_REQUIRED, []);
   if (fields.version !== PACKET_VERSION) {
-    fail("version", `must be "${PACKET_VERSION}", got ${JSON.stringify(String(fields.version))}`);
+    // Not String(version): a decoded map with a "toString" key makes String() throw a TypeError.
+    const got = typeof fields.version === "string" ? JSON.stringify(fields.version) : describe(fields.version);
+    fail("version", `must be "${PACKET_VERSION}", got ${got}`);
   }
   const packetId = fields.packetId;
   if (typeof packetId !== "string" || !isUuidV4(packetId)) {
