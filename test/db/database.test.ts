@@ -3,11 +3,12 @@ import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { expect } from "chai";
 import { DatabaseError } from "../../src/db/database.ts";
+import { parseHolder } from "../../src/db/lockOwner.ts";
 import { type Migration, migrate } from "../../src/db/migrate.ts";
 import { openPglite } from "../../src/db/pglite.ts";
 import { openServer, redactUrl } from "../../src/db/server.ts";
@@ -230,7 +231,7 @@ describeEachDatabase("Database", (target) => {
           expect(error).to.be.instanceOf(DatabaseError);
           expect(error.message).to.include(dir).and.include(`pid ${process.pid}`);
           // The refused open left the first one's lock and data alone.
-          expect(await readFile(join(dir, "pop.lock"), "utf8")).to.equal(String(process.pid));
+          expect(parseHolder(await readFile(join(dir, "pop.lock"), "utf8"))?.pid).to.equal(process.pid);
           expect(await first.query("select 1 as one")).to.deep.equal([{ one: 1 }]);
         } finally {
           await first.close();
@@ -239,7 +240,9 @@ describeEachDatabase("Database", (target) => {
         await (await openPglite(dir)).close();
       });
 
-      it("refuses a directory another process has open, naming its pid, and takes it over once that process is killed", async () => {
+      it("refuses a directory another process has open, naming its pid, and takes it over once that process is killed", async function () {
+        // The child starts a PGlite of its own, which takes far longer than 30 s on a loaded machine.
+        this.timeout(180_000);
         const code = `
           const { openPglite } = await import(process.env.POP_PGLITE_MODULE);
           const db = await openPglite(process.env.POP_DIR);
@@ -266,7 +269,7 @@ describeEachDatabase("Database", (target) => {
 
           const error = await rejection(openPglite(dir));
           expect(error).to.be.instanceOf(DatabaseError);
-          expect(error.message).to.include(`in use by another process (pid ${child.pid})`);
+          expect(error.message).to.include(`in use by another process (pid ${child.pid}) on host ${hostname()} since `);
         } finally {
           child.kill("SIGKILL");
           if (child.exitCode === null && child.signalCode === null) await once(child, "exit");
@@ -274,7 +277,7 @@ describeEachDatabase("Database", (target) => {
 
         const db = await openPglite(dir);
         try {
-          expect(await readFile(join(dir, "pop.lock"), "utf8")).to.equal(String(process.pid));
+          expect(parseHolder(await readFile(join(dir, "pop.lock"), "utf8"))?.pid).to.equal(process.pid);
           expect(await db.query("select a from held")).to.deep.equal([{ a: 7 }]);
         } finally {
           await db.close();
@@ -287,7 +290,7 @@ describeEachDatabase("Database", (target) => {
         for (const stale of [String(finished.pid), "999999999", "", "not a pid"]) {
           await writeFile(join(dir, "pop.lock"), stale);
           const db = await openPglite(dir);
-          expect(await readFile(join(dir, "pop.lock"), "utf8")).to.equal(String(process.pid));
+          expect(parseHolder(await readFile(join(dir, "pop.lock"), "utf8"))?.pid).to.equal(process.pid);
           await db.close();
           expect(existsSync(join(dir, "pop.lock"))).to.equal(false);
         }
