@@ -34,8 +34,26 @@ function send(
   response.end(response.req.method === "HEAD" ? undefined : body);
 }
 
+/** The path segment after /ipfs/, percent-decoded; undefined when its percent-encoding does not decode (`%ff`, `%E0%A4%A`). */
+function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch (error) {
+    if (error instanceof URIError) return undefined;
+    throw error;
+  }
+}
+
 async function handle(store: LocalStore, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const url = new URL(request.url ?? "/", "http://gateway");
+  let url: URL;
+  try {
+    url = new URL(request.url ?? "/", "http://gateway");
+  } catch (error) {
+    // A target such as "//" parses as a URL without a host: the WHATWG parser throws a TypeError.
+    if (!(error instanceof TypeError)) throw error;
+    send(response, 400, "The request target is not a URL path.\n");
+    return;
+  }
   if (request.method !== "GET" && request.method !== "HEAD") {
     send(response, 405, "Only GET and HEAD.\n", { allow: "GET, HEAD" });
     return;
@@ -45,9 +63,15 @@ async function handle(store: LocalStore, request: IncomingMessage, response: Ser
     send(response, 404, "Not found: this gateway serves /ipfs/<cid>.\n");
     return;
   }
+  const segment = match[1] as string;
+  const text = decodeSegment(segment);
+  if (text === undefined) {
+    send(response, 400, `The CID in the path, "${segment}", is not valid percent-encoding.\n`);
+    return;
+  }
   let cid: CID;
   try {
-    cid = parseCid(decodeURIComponent(match[1] as string));
+    cid = parseCid(text);
   } catch (error) {
     if (!(error instanceof InvalidCidError)) throw error;
     send(response, 400, `${error.shortMessage}\n`);
@@ -68,7 +92,7 @@ async function handle(store: LocalStore, request: IncomingMessage, response: Ser
     return;
   }
   send(response, 200, body, {
-    "content-type": format === "raw" ? RAW : `${CAR}; version=1; order=dfs; dups=y`,
+    "content-type": format === "raw" ? RAW : `${CAR}; version=1; order=dfs; dups=n`,
     etag: `"${cid}.${format}"`,
     "cache-control": "public, max-age=29030400, immutable",
     "content-disposition": `attachment; filename="${cid}.${format === "raw" ? "bin" : "car"}"`,

@@ -1,4 +1,6 @@
+import { readPrefix } from "./body.ts";
 import { ProviderError } from "./errors.ts";
+import { MAX_ERROR_BODY_BYTES } from "./limits.ts";
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
@@ -64,7 +66,8 @@ export async function fetchWithRetry(
       const response = await fetch(url, { ...request(), signal: AbortSignal.any(signals) });
       if (!isRetryableStatus(response.status)) return response;
       retryAfter = response.headers.get("retry-after");
-      const body = await response.text().catch(() => "");
+      // Only quoted, so only the start is read: a hostile 503 may come with an endless body.
+      const body = await readPrefix(response, MAX_ERROR_BODY_BYTES);
       lastError = new ProviderError(provider, `HTTP ${response.status} from ${new URL(url).pathname}`, {
         status: response.status,
         retryable: true,

@@ -1,9 +1,10 @@
 import type { CID } from "multiformats/cid";
 import { decodeCar, encodeCar } from "./car.ts";
+import { assembleFile, type DagLimits, dagCids } from "./dag.ts";
 import { CidMismatchError } from "./errors.ts";
 import { FsBlockstore } from "./fsBlockstore.ts";
 import type { ContentProvider } from "./provider.ts";
-import { assembleFile, dagCids, fileBlocks, parseCid } from "./unixfs.ts";
+import { fileBlocks, parseCid } from "./unixfs.ts";
 
 /**
  * The embedded default store: a filesystem block store, no account, no
@@ -31,6 +32,7 @@ export class LocalStore implements ContentProvider {
     for (const block of blocks) await this.blocks.put(block.cid, block.bytes);
   }
 
+  /** @throws {MalformedCarError | CidMismatchError | ContentTooLargeError} for a CAR that is not a CARv1 of verified blocks. */
   async putCar(car: Uint8Array, roots: readonly string[]): Promise<void> {
     const decoded = decodeCar(car);
     for (const [key, bytes] of decoded.blocks) await this.blocks.put(parseCid(key), bytes);
@@ -42,24 +44,27 @@ export class LocalStore implements ContentProvider {
   /** Whether every block of the DAG under `cid` is here. */
   async has(cid: string): Promise<boolean> {
     const root = parseCid(cid);
-    const order = await dagCids(root, (c) => this.blocks.get(c));
+    const order = await dagCids(root, (c) => this.blocks.get(c), "the local store");
     if (order === undefined) return false;
     for (const block of order) if (!(await this.blocks.has(block))) return false;
     return true;
   }
 
-  /** The content under `cid`, verified block by block; undefined when not (completely) here. */
-  async get(cid: string): Promise<Uint8Array | undefined> {
-    return assembleFile(parseCid(cid), (c) => this.blocks.get(c), "the local store");
+  /**
+   * The content under `cid`, verified block by block, within `limits` (default
+   * 16 MiB, as retrieval); undefined when not (completely) here.
+   */
+  async get(cid: string, limits: DagLimits = {}): Promise<Uint8Array | undefined> {
+    return assembleFile(parseCid(cid), (c) => this.blocks.get(c), "the local store", limits);
   }
 
   async getBlock(cid: CID): Promise<Uint8Array | undefined> {
     return this.blocks.get(cid);
   }
 
-  /** A CARv1 of the whole DAG under `cid`, depth first; undefined when a block is missing. */
+  /** A CARv1 of the whole DAG under `cid`, depth first, each block once; undefined when a block is missing. */
   async exportCar(cid: CID): Promise<Uint8Array | undefined> {
-    const order = await dagCids(cid, (c) => this.blocks.get(c));
+    const order = await dagCids(cid, (c) => this.blocks.get(c), "the local store");
     if (order === undefined) return undefined;
     const blocks = [];
     for (const block of order) {

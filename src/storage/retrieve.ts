@@ -1,16 +1,24 @@
-import type { CID } from "multiformats/cid";
+import * as dagPb from "@ipld/dag-pb";
 import * as raw from "multiformats/codecs/raw";
-import { BaseError } from "../errors.ts";
-import { decodeCar } from "./car.ts";
-import { CidMismatchError, ContentNotFoundError } from "./errors.ts";
+import { assembleFile } from "./dag.ts";
+import {
+  CidMismatchError,
+  ContentNotFoundError,
+  ContentTooLargeError,
+  InvalidCidError,
+  InvalidDagError,
+} from "./errors.ts";
 import type { FsBlockstore } from "./fsBlockstore.ts";
-import { DEFAULT_RETRY, fetchWithRetry, type RetryPolicy } from "./http.ts";
-import { assembleFile, blockMatches, parseCid } from "./unixfs.ts";
+import { fetchFromGateway } from "./gatewayFetch.ts";
+import type { RetryPolicy } from "./http.ts";
+import { DEFAULT_MAX_CONTENT_BYTES, MAX_CHAINSCRIPT_BYTES, MAX_PACKET_BYTES } from "./limits.ts";
+import { isRawSha256, isSha256, parseCid } from "./unixfs.ts";
 
 /** What one gateway did for one request: reported, never silently dropped. */
 export interface GatewayOutcome {
   readonly gateway: string;
-  readonly outcome: "verified" | "not-found" | "tampered" | "failed" | "cancelled";
+  /** `refused`: its answer, or the DAG in it, broke a limit (too large, too deep, sizes that lie). */
+  readonly outcome: "verified" | "not-found" | "tampered" | "refused" | "failed" | "cancelled";
   readonly detail?: string;
 }
 
@@ -26,7 +34,28 @@ export class RetrievalError extends ContentNotFoundError {
   }
 }
 
-export interface RetrieveParameters {
+/** What content must be, stated by the caller and checked before and while fetching it. */
+export interface ContentExpectation {
+  /**
+   * Largest content accepted, in bytes; default DEFAULT_MAX_CONTENT_BYTES
+   * (16 MiB). Every answer is read under a budget derived from it.
+   */
+  readonly maxBytes?: number;
+  /**
+   * The CID must be a CIDv1 raw-block sha2-256 CID (`bafkrei…`), as every
+   * packet CID is; any other CID is refused before a request is made, so a
+   * chainscript cannot point the verifier at a DAG where a packet belongs.
+   */
+  readonly rawSha256?: boolean;
+}
+
+/** A packet: one raw block of at most MAX_PACKET_BYTES. */
+export const PACKET_CONTENT: ContentExpectation = { rawSha256: true, maxBytes: MAX_PACKET_BYTES };
+
+/** A chainscript: a raw block or a UnixFS file of at most MAX_CHAINSCRIPT_BYTES. */
+export const CHAINSCRIPT_CONTENT: ContentExpectation = { maxBytes: MAX_CHAINSCRIPT_BYTES };
+
+export interface RetrieveParameters extends ContentExpectation {
   /** Trustless gateway base URLs (`https://ipfs.io`, the local gateway, …). */
   readonly gateways: readonly string[];
   /** Verified blocks are kept here and served from here next time. */
@@ -42,50 +71,70 @@ export interface Retrieved {
   readonly outcomes: readonly GatewayOutcome[];
 }
 
-/** Asks one gateway for the whole DAG (a raw block, or a CAR) and verifies every byte. */
-async function fromGateway(
-  gateway: string,
-  cid: CID,
-  parameters: RetrieveParameters,
-  signal: AbortSignal,
-): Promise<Map<string, Uint8Array>> {
-  const format = cid.code === raw.code ? "raw" : "car";
-  const url = `${gateway.replace(/\/$/, "")}/ipfs/${cid}?format=${format}`;
-  const accept = format === "raw" ? "application/vnd.ipld.raw" : "application/vnd.ipld.car";
-  const retry = { ...(parameters.retry ?? DEFAULT_RETRY), attempts: 1 };
-  const response = await fetchWithRetry(gateway, url, () => ({ headers: { accept } }), { retry, signal });
-  if (response.status === 404 || response.status === 410)
-    throw new ContentNotFoundError(cid.toString(), `${gateway}: HTTP ${response.status}`);
-  if (!response.ok) throw new BaseError(`${gateway}: HTTP ${response.status}`, { retryable: response.status >= 500 });
-  const body = new Uint8Array(await response.arrayBuffer());
-  if (format === "raw") {
-    if (!blockMatches(cid, body)) throw new CidMismatchError(gateway, cid.toString(), "(other bytes)");
-    return new Map([[cid.toString(), body]]);
-  }
-  return decodeCar(body, gateway).blocks;
-}
-
 function outcomeOf(gateway: string, error: unknown): GatewayOutcome {
   const detail = error instanceof Error ? error.message : String(error);
   if (error instanceof CidMismatchError) return { gateway, outcome: "tampered", detail };
   if (error instanceof ContentNotFoundError) return { gateway, outcome: "not-found", detail };
+  if (error instanceof ContentTooLargeError || error instanceof InvalidDagError)
+    return { gateway, outcome: "refused", detail };
   if ((error as Error).name === "AbortError") return { gateway, outcome: "cancelled" };
   return { gateway, outcome: "failed", detail };
+}
+
+/**
+ * The CID, if content could ever be fetched and verified under it as the
+ * caller expects: a raw or dag-pb codec, a sha2-256 multihash, and a
+ * raw-block CIDv1 when `rawSha256` is asked for.
+ *
+ * @throws {InvalidCidError} before any request, naming what is wrong with the CID.
+ */
+function checkedCid(cidText: string, expectation: ContentExpectation) {
+  const cid = parseCid(cidText);
+  if (expectation.rawSha256 === true && !isRawSha256(cid)) {
+    const got = `CIDv${cid.version}, codec 0x${cid.code.toString(16)}, multihash 0x${cid.multihash.code.toString(16)}`;
+    throw new InvalidCidError(
+      cidText,
+      `is not a CIDv1 raw (0x55) sha2-256 CID, as a packet CID must be (it is ${got})`,
+    );
+  }
+  if (cid.code !== raw.code && cid.code !== dagPb.code) {
+    throw new InvalidCidError(
+      cidText,
+      `has codec 0x${cid.code.toString(16)}, and only raw blocks and UnixFS (dag-pb) files can be retrieved`,
+    );
+  }
+  if (!isSha256(cid)) {
+    throw new InvalidCidError(
+      cidText,
+      `has multihash 0x${cid.multihash.code.toString(16)}, and only sha2-256 content can be verified`,
+    );
+  }
+  return cid;
 }
 
 /**
  * Fetches content by CID from the first gateway that returns bytes which
  * verify against it, asking all gateways at once (a slow or lying gateway
  * costs nothing but its own answer). A gateway that returns wrong bytes is
- * reported as `tampered` and never trusted. Verified blocks go to the cache.
+ * reported as `tampered`, one whose answer breaks a limit as `refused`; neither
+ * is trusted. Every answer is read under a byte budget derived from `maxBytes`
+ * and every DAG assembled within it (docs/decisions/013-bounded-retrieval.md),
+ * so a hostile gateway costs at most that budget and a timeout. Verified
+ * blocks go to the cache.
  *
+ * @example
+ * const { bytes } = await retrieve(packetCid, { gateways, ...PACKET_CONTENT });
+ *
+ * @throws {InvalidCidError} before any request, for a CID that cannot name the expected content.
+ * @throws {ContentTooLargeError | InvalidDagError} when the cache holds the DAG and it breaks a limit.
  * @throws {RetrievalError} when no gateway returned verifiable content, with every gateway's outcome.
  */
 export async function retrieve(cidText: string, parameters: RetrieveParameters): Promise<Retrieved> {
-  const cid = parseCid(cidText);
+  const cid = checkedCid(cidText, parameters);
+  const limits = { maxBytes: parameters.maxBytes ?? DEFAULT_MAX_CONTENT_BYTES };
   const { cache } = parameters;
   if (cache !== undefined) {
-    const cached = await assembleFile(cid, (c) => cache.get(c), "the cache");
+    const cached = await assembleFile(cid, (c) => cache.get(c), "the cache", limits);
     if (cached !== undefined) return { bytes: cached, source: "cache", outcomes: [] };
   }
   const controller = new AbortController();
@@ -93,8 +142,12 @@ export async function retrieve(cidText: string, parameters: RetrieveParameters):
   const outcomes: GatewayOutcome[] = [];
   const attempts = parameters.gateways.map(async (gateway) => {
     try {
-      const blocks = await fromGateway(gateway, cid, parameters, signal);
-      const bytes = await assembleFile(cid, (c) => blocks.get(c.toString()), gateway);
+      const blocks = await fetchFromGateway(gateway, cid, {
+        maxBytes: limits.maxBytes,
+        signal,
+        ...(parameters.retry ? { retry: parameters.retry } : {}),
+      });
+      const bytes = await assembleFile(cid, (c) => blocks.get(c.toString()), gateway, limits);
       if (bytes === undefined) throw new ContentNotFoundError(cidText, `${gateway} returned an incomplete DAG`);
       outcomes.push({ gateway, outcome: "verified" });
       controller.abort(); // the others are no longer needed

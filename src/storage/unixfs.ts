@@ -1,13 +1,11 @@
-import * as dagPb from "@ipld/dag-pb";
-import { UnixFS } from "ipfs-unixfs";
 import { importBytes } from "ipfs-unixfs-importer";
 import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import * as Digest from "multiformats/hashes/digest";
 import { sha256 } from "#crypto";
-import { concatAll, equalBytes } from "../bytes.ts";
-import { KUBO_CIDV1_IMPORT, rawCid, UNIXFS_CHUNK_SIZE } from "../evidence/cid.ts";
-import { CidMismatchError, InvalidCidError } from "./errors.ts";
+import { equalBytes } from "../bytes.ts";
+import { KUBO_CIDV1_IMPORT, UNIXFS_CHUNK_SIZE } from "../evidence/cid.ts";
+import { InvalidCidError } from "./errors.ts";
 
 const SHA2_256 = 0x12;
 
@@ -62,55 +60,12 @@ export async function fileBlocks(bytes: Uint8Array): Promise<{ root: CID; blocks
   return { root: cid, blocks };
 }
 
-/** Looks a block up by CID; the caller of {@link assembleFile} need not verify it. */
-export type BlockSource = (cid: CID) => Promise<Uint8Array | undefined> | Uint8Array | undefined;
-
-/**
- * Rebuilds a file from its DAG, verifying every block against its CID before
- * using it, so a source that returns wrong bytes is caught at the first block.
- * Returns undefined when a block is missing.
- *
- * @throws {CidMismatchError} when a block does not hash to its CID.
- */
-export async function assembleFile(
-  root: CID,
-  getBlock: BlockSource,
-  source = "the block source",
-): Promise<Uint8Array | undefined> {
-  const parts: Uint8Array[] = [];
-  const visit = async (cid: CID): Promise<boolean> => {
-    const bytes = await getBlock(cid);
-    if (bytes === undefined) return false;
-    if (!blockMatches(cid, bytes)) throw new CidMismatchError(source, cid.toString(), rawCid(bytes));
-    if (cid.code === raw.code) {
-      parts.push(bytes);
-      return true;
-    }
-    if (cid.code !== dagPb.code)
-      throw new InvalidCidError(`${cid} (codec 0x${cid.code.toString(16)} is not raw or dag-pb)`);
-    const node = dagPb.decode(bytes);
-    const unixfs = node.Data === undefined ? undefined : UnixFS.unmarshal(node.Data);
-    if (unixfs === undefined || (unixfs.type !== "file" && unixfs.type !== "raw")) {
-      throw new InvalidCidError(`${cid} (a UnixFS ${unixfs?.type ?? "node without data"}, not a file)`);
-    }
-    if (unixfs.data !== undefined && unixfs.data.length > 0) parts.push(unixfs.data);
-    for (const link of node.Links) if (!(await visit(link.Hash))) return false;
-    return true;
-  };
-  if (!(await visit(root))) return undefined;
-  return concatAll(parts);
+/** Whether `cid` is a CIDv1 of a raw block with a 32-byte sha2-256 digest (`bafkrei…`): what every packet CID is. */
+export function isRawSha256(cid: CID): boolean {
+  return cid.version === 1 && cid.code === raw.code && isSha256(cid);
 }
 
-/** The CIDs of every block under `root`, root first, depth first: the order of a DFS CAR. */
-export async function dagCids(root: CID, getBlock: BlockSource): Promise<CID[] | undefined> {
-  const order: CID[] = [];
-  const visit = async (cid: CID): Promise<boolean> => {
-    order.push(cid);
-    if (cid.code !== dagPb.code) return true;
-    const bytes = await getBlock(cid);
-    if (bytes === undefined) return false;
-    for (const link of dagPb.decode(bytes).Links) if (!(await visit(link.Hash))) return false;
-    return true;
-  };
-  return (await visit(root)) ? order : undefined;
+/** Whether `cid`'s multihash is a 32-byte sha2-256 digest, the only hash {@link blockMatches} can check. */
+export function isSha256(cid: CID): boolean {
+  return cid.multihash.code === SHA2_256 && cid.multihash.digest.length === 32;
 }

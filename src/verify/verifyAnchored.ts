@@ -7,7 +7,7 @@ import { BaseError } from "../errors.ts";
 import { InvalidCidError } from "../storage/errors.ts";
 import type { FsBlockstore } from "../storage/fsBlockstore.ts";
 import { DEFAULT_RETRY } from "../storage/http.ts";
-import { type RetrieveParameters, retrieve } from "../storage/retrieve.ts";
+import { CHAINSCRIPT_CONTENT, PACKET_CONTENT, type RetrieveParameters, retrieve } from "../storage/retrieve.ts";
 import { registryKeyResolver } from "./keys.ts";
 import { registryView, type ViewClient } from "./registryView.ts";
 
@@ -88,7 +88,8 @@ function retrieval(parameters: ContentParameters): RetrieveParameters {
 
 async function fetchAll(cids: readonly string[], parameters: ContentParameters): Promise<Map<string, Uint8Array>> {
   const packets = new Map<string, Uint8Array>();
-  const options = retrieval(parameters);
+  // Raw sha2-256 CIDs of at most MAX_PACKET_BYTES only: any other packet CID is refused before a request.
+  const options = { ...retrieval(parameters), ...PACKET_CONTENT };
   let next = 0;
   const worker = async () => {
     while (next < cids.length && !parameters.signal?.aborted) {
@@ -148,7 +149,7 @@ export async function checkAnchored(
           registry.isAnchorSigner(tenantId, signer),
         ]),
   ]);
-  const fetched = retrieve(log.ipfsCid, retrieval(parameters)).then(
+  const fetched = retrieve(log.ipfsCid, { ...retrieval(parameters), ...CHAINSCRIPT_CONTENT }).then(
     ({ bytes }) => bytes,
     (error: unknown) => {
       if (!(error instanceof BaseError)) throw error;

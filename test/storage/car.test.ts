@@ -5,10 +5,9 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { CID } from "multiformats/cid";
 import * as Digest from "multiformats/hashes/digest";
-import { MalformedCborError } from "../../src/evidence/cbor/errors.ts";
 import { carRoots, decodeCar, encodeCar } from "../../src/storage/car.ts";
 import { cidText, readCid } from "../../src/storage/cidBytes.ts";
-import { CidMismatchError } from "../../src/storage/errors.ts";
+import { CidMismatchError, MalformedCarError } from "../../src/storage/errors.ts";
 import { fileBlocks, rawBlock } from "../../src/storage/unixfs.ts";
 
 describe("CAR files", () => {
@@ -61,7 +60,7 @@ describe("CAR files", () => {
       try {
         blocks = decodeCar(car.subarray(0, cut)).blocks.size;
       } catch (error) {
-        expect(error, `cut at ${cut}`).to.be.instanceOf(MalformedCborError);
+        expect(error, `cut at ${cut}`).to.be.instanceOf(MalformedCarError);
       }
       // Only the header alone is a complete CAR (with no blocks); every other prefix is malformed.
       if (blocks !== undefined) {
@@ -71,6 +70,6 @@ describe("CAR files", () => {
     }
     expect(validPrefixes).to.equal(1);
     const garbage = Uint8Array.from([...car.subarray(0, car.length - 137), 3, 0x09, 0x09, 0x09]);
-    expect(() => decodeCar(garbage)).to.throw(MalformedCborError);
+    expect(() => decodeCar(garbage)).to.throw(MalformedCarError);
   });
 });

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { rawCid } from "../../src/evidence/cid.ts";
 import { IncompleteBatchError, storeBatch, storeObject } from "../../src/storage/batch.ts";
-import { ProviderError } from "../../src/storage/errors.ts";
+import { ContentTooLargeError, ProviderError } from "../../src/storage/errors.ts";
+import { MAX_CHAINSCRIPT_BYTES, MAX_PACKET_BYTES } from "../../src/storage/limits.ts";
 import { LocalStore } from "../../src/storage/local.ts";
 import type { ContentProvider } from "../../src/storage/provider.ts";
 import { QuorumError } from "../../src/storage/replicate.ts";
@@ -83,6 +84,26 @@ describe("replication to several providers", () => {
     }).catch((e: unknown) => e);
     expect(error).to.be.instanceOf(IncompleteBatchError);
     expect((error as Error).message).to.include(rawCid((packets[0] as { bytes: Uint8Array }).bytes));
+  });
+
+  it("refuses a batch with a packet or chainscript over its retrieval limit, before any upload", async () => {
+    const { built, packets } = await threeStageRun();
+    const provider = new FlakyStore("a", dir);
+    const bytes = packets.map((p) => p.bytes);
+    const bigPacket = await storeBatch([provider], {
+      packets: [...bytes, new Uint8Array(MAX_PACKET_BYTES + 1)],
+      chainscript: built.bytes,
+    }).catch((e: unknown) => e);
+    expect(bigPacket).to.be.instanceOf(ContentTooLargeError);
+    expect((bigPacket as Error).message).to.equal(
+      "Packet 3 of the batch is larger than the limit of 256 KiB (262,145 bytes).",
+    );
+    const bigChain = await storeBatch([provider], {
+      packets: bytes,
+      chainscript: new Uint8Array(MAX_CHAINSCRIPT_BYTES + 1),
+    }).catch((e: unknown) => e);
+    expect(bigChain).to.be.instanceOf(ContentTooLargeError);
+    expect(provider.calls).to.equal(0);
   });
 
   it("retries a provider that failed for a while and reports each provider's attempts", async () => {

@@ -5,8 +5,12 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
+import { CID } from "multiformats/cid";
+import * as raw from "multiformats/codecs/raw";
+import * as Digest from "multiformats/hashes/digest";
 import { rawCid } from "../../src/evidence/cid.ts";
 import { encodeCar } from "../../src/storage/car.ts";
+import { ContentTooLargeError, InvalidCidError } from "../../src/storage/errors.ts";
 import { FsBlockstore } from "../../src/storage/fsBlockstore.ts";
 import { type GatewayServer, startGateway } from "../../src/storage/gateway.ts";
 import { LocalStore } from "../../src/storage/local.ts";
@@ -97,6 +101,43 @@ describe("retrieve (verified, racing gateways)", () => {
       (e: unknown) => e,
     );
     expect((missing as RetrievalError).outcomes.map((o) => o.outcome)).to.deep.equal(["not-found"]);
+  });
+
+  it("refuses, before any request, a CID no content can be verified or assembled under", async () => {
+    let requests = 0;
+    const counting = await fakeGateway(() => {
+      requests += 1;
+      return { status: 200, body: new Uint8Array(1) };
+    });
+    closers.push(counting.close);
+    const identity = CID.createV1(raw.code, Digest.create(0x00, Uint8Array.of(1, 2, 3))).toString();
+    const dagCbor = CID.createV1(0x71, Digest.create(0x12, randomBytes(32))).toString();
+    const refusals = [
+      [identity, `${identity} has multihash 0x0, and only sha2-256 content can be verified.`],
+      [dagCbor, `${dagCbor} has codec 0x71, and only raw blocks and UnixFS (dag-pb) files can be retrieved.`],
+    ];
+    for (const [cid, sentence] of refusals) {
+      const error = await retrieve(cid as string, { gateways: [counting.url], retry: FAST }).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(InvalidCidError);
+      expect((error as Error).message).to.equal(sentence);
+    }
+    expect(requests).to.equal(0);
+  });
+
+  it("holds content to maxBytes, from a gateway and from the cache alike", async () => {
+    const bytes = randomBytes(700_000);
+    const cid = await store.add(bytes);
+    const cache = new FsBlockstore(join(dir, "cache"));
+    const refused = await retrieve(cid, { gateways: [good.url], cache, retry: FAST, maxBytes: 699_999 }).catch(
+      (e: unknown) => e,
+    );
+    expect((refused as RetrievalError).outcomes.map((o) => o.outcome)).to.deep.equal(["refused"]);
+    await retrieve(cid, { gateways: [good.url], cache, retry: FAST, maxBytes: 700_000 });
+    const cached = await retrieve(cid, { gateways: [], cache, maxBytes: 699_999 }).catch((e: unknown) => e);
+    expect(cached).to.be.instanceOf(ContentTooLargeError);
+    expect((cached as Error).message).to.match(
+      /^The file under bafy\w+ from the cache is larger than the limit of 699,999 bytes/,
+    );
   });
 
   it("serves a second request from the verified cache, and keeps the cache under its size bound", async () => {

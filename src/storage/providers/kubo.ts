@@ -1,6 +1,8 @@
 import { contentCid, UNIXFS_CHUNK_SIZE } from "../../evidence/cid.ts";
-import { CidMismatchError, type InvalidCidError, ProviderError } from "../errors.ts";
+import { readBody, readPrefix } from "../body.ts";
+import { CidMismatchError, type ContentTooLargeError, type InvalidCidError, ProviderError } from "../errors.ts";
 import { DEFAULT_RETRY, fetchWithRetry, type RetryPolicy } from "../http.ts";
+import { MAX_ERROR_BODY_BYTES, MAX_PROVIDER_ANSWER_BYTES } from "../limits.ts";
 import type { ContentProvider } from "../provider.ts";
 import { parseCid } from "../unixfs.ts";
 import { assertCarRoots, type CarRootsError, sameCid } from "./cids.ts";
@@ -20,7 +22,12 @@ export interface KuboProviderOptions {
 }
 
 /** What the provider's methods throw; `retryable` on each says whether to try again. */
-export type KuboProviderErrorType = ProviderError | CidMismatchError | CarRootsError | InvalidCidError;
+export type KuboProviderErrorType =
+  | ProviderError
+  | CidMismatchError
+  | CarRootsError
+  | InvalidCidError
+  | ContentTooLargeError;
 
 /**
  * Every import parameter the local CID computation assumes (src/evidence/cid.ts),
@@ -87,8 +94,14 @@ export function createKuboProvider(options: KuboProviderOptions): ContentProvide
       }
       throw error;
     }
-    const text = await response.text();
-    if (!response.ok) throw failure(path, response.status, text, false);
+    if (!response.ok) throw failure(path, response.status, await readPrefix(response, MAX_ERROR_BODY_BYTES), false);
+    // Read under a budget: a node (or a proxy in front of it) may answer with more than any command's output.
+    const body = await readBody(response, {
+      limit: MAX_PROVIDER_ANSWER_BYTES,
+      what: `The answer of ${name} to ${command}`,
+      source: name,
+    });
+    const text = new TextDecoder().decode(body);
     return answerValues(name, command, text);
   };
 

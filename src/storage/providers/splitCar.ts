@@ -1,6 +1,7 @@
 import { BaseError } from "../../errors.ts";
 import { decodeCar, encodeCar } from "../car.ts";
-import { type Block, dagCids, parseCid } from "../unixfs.ts";
+import { dagCids } from "../dag.ts";
+import { type Block, parseCid } from "../unixfs.ts";
 
 /** The CAR lacks blocks of a root's DAG, so no provider could pin that root from it. */
 export class IncompleteDagError extends BaseError {
@@ -19,6 +20,7 @@ export class IncompleteDagError extends BaseError {
  * CID per upload. Every block is verified against its CID while reading.
  *
  * @throws {CidMismatchError} when a block of `car` does not match its CID.
+ * @throws {MalformedCarError} when `car` is not a CARv1.
  * @throws {IncompleteDagError} when a root's DAG is not complete in `car`.
  */
 export async function splitCar(
@@ -28,17 +30,14 @@ export async function splitCar(
   const { blocks } = decodeCar(car);
   const parts: { root: string; car: Uint8Array }[] = [];
   for (const root of roots) {
-    const order = await dagCids(parseCid(root), (cid) => blocks.get(cid.toString()));
+    const order = await dagCids(parseCid(root), (cid) => blocks.get(cid.toString()), "the CAR");
     if (order === undefined) throw new IncompleteDagError(root);
+    // dagCids lists each block once, so a leaf a file links many times is in the CAR once.
     const dag: Block[] = [];
-    const seen = new Set<string>();
     for (const cid of order) {
       const key = cid.toString();
       const bytes = blocks.get(key);
       if (bytes === undefined) throw new IncompleteDagError(root);
-      // A file of repeated chunks links the same leaf many times; the CAR needs it once.
-      if (seen.has(key)) continue;
-      seen.add(key);
       dag.push({ cid, bytes });
     }
     parts.push({ root, car: encodeCar([parseCid(root)], dag) });
