@@ -7,6 +7,9 @@
  * committed to the database before the next begins (state.ts), so running the
  * same manifests again after a crash or a kill finishes the work: packets are
  * created once, and a transaction once recorded is looked up, never sent anew.
+ * The registry has the last word (landed.ts): a run it already holds with the
+ * same content finishes with whichever transaction put it there, and one it
+ * holds with other content is reported once the other runs have finished.
  */
 import { createHash } from "node:crypto";
 import { type Abi, type Address, encodeFunctionData, type Hex, type LocalAccount, zeroAddress } from "viem";
@@ -15,7 +18,6 @@ import { toHex } from "../../bytes.ts";
 import { buildChainscript } from "../../chainscript/build.ts";
 import type { Database } from "../../db/database.ts";
 import { migrate } from "../../db/migrate.ts";
-import { BaseError } from "../../errors.ts";
 import { cidFromSha256 } from "../../evidence/cid.ts";
 import { createPacket } from "../../evidence/sign.ts";
 import { randomUuidV4 } from "../../evidence/uuid.ts";
@@ -26,9 +28,13 @@ import { processAnchorRegistryAbi } from "../abi.ts";
 import { type AnchorMessage, anchorTypedData } from "../eip712.ts";
 import { toOnchainId } from "../ids.ts";
 import { describeRegistryError } from "../registryErrors.ts";
-import { type RegistryReader, readAnchorLogs } from "../registryReads.ts";
+import type { RegistryReader } from "../registryReads.ts";
+import type { MinedAnchor } from "./chainReads.ts";
+import { type AnchorConflict, AnchorConflictError, AnchorPipelineError } from "./errors.ts";
+import { finishRun } from "./finish.ts";
+import { lookUpRuns, recordFoundRuns } from "./landed.ts";
 import { type Manifest, readManifest } from "./manifest.ts";
-import { type AnchorReceipt, buildReceipt, receiptPathFor, writeReceipt } from "./receipt.ts";
+import type { AnchorReceipt } from "./receipt.ts";
 import { ANCHOR_MIGRATIONS, ANCHOR_SCHEMA } from "./schema.ts";
 import {
   countPackets,
@@ -36,12 +42,9 @@ import {
   type PacketRecord,
   type RunRecord,
   readChainscript,
-  readPacketCids,
   readPackets,
   readRun,
-  readSubmission,
   recordChainscript,
-  recordDone,
   recordPackets,
   recordSigned,
   recordStored,
@@ -50,18 +53,12 @@ import {
 } from "./state.ts";
 import {
   currentFees,
-  type MinedAnchor,
   type SenderContext,
   type SendOptions,
   settleSubmission,
   signAttempt,
   type UnsignedCall,
 } from "./transactions.ts";
-
-/** A step of the pipeline could not be completed; the state recorded so far stays for the next run. */
-export class AnchorPipelineError extends BaseError {
-  override name = "AnchorPipelineError";
-}
 
 export type PipelinePhase = "packets" | "chainscript" | "storage" | "signing" | "transaction" | "receipt";
 
@@ -109,8 +106,11 @@ export interface AnchorManifestsParameters extends SendOptions {
 
 export interface AnchoredRun {
   readonly manifest: string;
-  /** anchored now, anchored by an earlier call, or prepared only (dry run). */
-  readonly status: "anchored" | "already-anchored" | "dry-run";
+  /**
+   * anchored now by our transaction; anchored now, found in the registry where another transaction (a relayer
+   * that submitted the signed anchor first) had put it; anchored by an earlier call; or prepared only (dry run).
+   */
+  readonly status: "anchored" | "anchored-elsewhere" | "already-anchored" | "dry-run";
   readonly tenantId: string;
   readonly chainId: string;
   readonly chainscriptCid: string;
@@ -121,7 +121,7 @@ export interface AnchoredRun {
 
 export interface AnchorResult {
   readonly runs: readonly AnchoredRun[];
-  /** The transaction sent or looked up in this call, if any. */
+  /** The transaction of ours sent or looked up in this call, if any. */
   readonly transaction?: MinedAnchor;
   /** Dry run: the gas the transaction would use and its fee at current prices (wei). */
   readonly estimate?: { readonly gas: bigint; readonly fee: bigint };
@@ -146,6 +146,8 @@ function runKeyOf(manifest: Manifest, evmChainId: number, registry: Address): st
 
 class Pipeline {
   readonly timings = { packets: 0, chainscript: 0, storage: 0, transaction: 0 };
+  /** Runs the registry holds with other content, by run key: reported once every other run has finished. */
+  readonly conflicts = new Map<string, AnchorConflict>();
   // Plain fields, not parameter properties: Node runs these sources by stripping types, which those are not.
   private readonly context: AnchorPipelineContext;
   private readonly parameters: AnchorManifestsParameters;
@@ -312,12 +314,29 @@ class Pipeline {
     }
   }
 
-  /** Sends (or settles the recorded) transaction for `runs`; sends anew only after a submission was dropped. */
-  async send(runs: RunRecord[], existing?: string): Promise<MinedAnchor> {
+  /**
+   * Takes the runs the registry already holds out of `runs`: those with the same content are recorded as
+   * anchored by the transaction found, those with other content are set aside as conflicts.
+   */
+  private async withoutLanded(runs: readonly RunRecord[]): Promise<RunRecord[]> {
+    const plan = await lookUpRuns(this.context.publicClient, runs);
+    for (const conflict of plan.conflicts) this.conflicts.set(conflict.run.runKey, conflict);
+    await recordFoundRuns(this.sender, this.context.registry, plan.found, this.parameters);
+    return plan.absent;
+  }
+
+  /**
+   * Sends (or settles the recorded) transaction for `runs`; sends anew only after a submission was released.
+   * Resolves with our mined transaction, or undefined when the registry already held every run.
+   */
+  async send(runs: RunRecord[], existing?: string): Promise<MinedAnchor | undefined> {
     const { db, publicClient, registry, evmChainId, relayer } = this.context;
     let submissionId = existing;
-    for (let round = 0; round < 3; round++) {
+    for (let drops = 0; drops < 3; ) {
       if (submissionId === undefined) {
+        // Before simulating: a run anchored meanwhile (relayed by someone else) would make the whole call revert.
+        runs = await this.withoutLanded(runs);
+        if (runs.length === 0) return undefined;
         const call = await this.call(runs);
         const chainNonce = await getTransactionCount(publicClient, { address: relayer.address, blockTag: "pending" });
         const fees = await currentFees(publicClient);
@@ -331,8 +350,12 @@ class Pipeline {
       }
       const mined = await settleSubmission(this.sender, submissionId, runs, this.parameters);
       if (mined !== null) return mined;
-      submissionId = undefined; // dropped: its runs are back at `signed`
-      runs = await Promise.all(runs.map((run) => readRun(db, run.runKey)));
+      submissionId = undefined; // released: its runs are back at `signed`, or anchored by another transaction
+      const current = await Promise.all(runs.map((run) => readRun(db, run.runKey)));
+      const released = current.filter((run) => run.step === "signed");
+      // A release that found none of the runs anchored is a drop; several drops mean a competing sender.
+      if (released.length === runs.length) drops++;
+      runs = released;
     }
     throw new AnchorPipelineError("The anchoring transaction was dropped three times.", {
       details: "Another process is sending from the relayer account; stop it, then run pop anchor again.",
@@ -346,41 +369,9 @@ class Pipeline {
   }
 
   async finish(run: RunRecord, index: number): Promise<{ receipt: AnchorReceipt; receiptPath: string }> {
-    const { db } = this.context;
-    const submission = await readSubmission(db, run.submissionId as string);
-    // A receipt states what the chain holds now: a reorganised (or, locally, reset) chain gets none.
-    const logs = await readAnchorLogs(this.context.publicClient, {
-      registry: run.registry,
-      tenantId: toOnchainId(run.tenantId),
-      chainId: toOnchainId(run.chainId),
-    }).catch((error: unknown) => {
-      throw describeRegistryError(error);
-    });
-    if (!logs.some((log) => log.transactionHash === submission.txHash))
-      throw new AnchorPipelineError(
-        `Run ${run.chainId} (${run.manifestPath}) is recorded as anchored by ${submission.txHash}, but the registry ${run.registry} holds no such anchor.`,
-        {
-          details:
-            "The chain was reorganised or reset since, or the RPC serves another chain. The recorded state is kept; check the network before anything else.",
-        },
-      );
-    const carried = await runsOfSubmission(db, submission.id);
-    const receipt = buildReceipt(run, await readPacketCids(db, run.runKey), {
-      txHash: submission.txHash as Hex,
-      blockNumber: submission.blockNumber as bigint,
-      gasUsed: submission.gasUsed as bigint,
-      fee: submission.fee as bigint,
-      sender: submission.sender,
-      anchors: carried.length,
-    });
-    const receiptPath = receiptPathFor(run.manifestPath);
-    await writeReceipt(receiptPath, receipt);
-    if (run.step !== "done") {
-      await recordDone(db, run.runKey);
-      await this.step("done");
-    }
+    const finished = await finishRun(this.sender, run);
     this.context.onProgress?.({ phase: "receipt", run: index, done: 1, total: 1 });
-    return { receipt, receiptPath };
+    return finished;
   }
 }
 
@@ -392,6 +383,7 @@ class Pipeline {
  * const { runs } = await anchorManifests(context, { manifests: ["run.jsonl"], confirmations: 1 });
  * @throws {ManifestError} for a bad manifest (before anything is recorded),
  *   {RegistryError} when the registry would refuse the anchor (a plain sentence),
+ *   {AnchorConflictError} after the other runs finished, when the registry holds some run's chain id with other content,
  *   {AnchorPipelineError} / {AnchorTransactionError} when a step cannot complete now (re-run to resume).
  */
 export async function anchorManifests(
@@ -411,10 +403,18 @@ export async function anchorManifests(
   const indexOf = (run: RunRecord) => prepared.findIndex((p) => p.runKey === run.runKey);
 
   if (parameters.dryRun) {
-    const pending = prepared.filter((run) => run.step === "signed");
-    const estimate = pending.length > 0 ? await pipeline.estimate(pending) : undefined;
+    // What the registry already holds is not estimated (its simulation would revert); the real run records it.
+    const plan = await lookUpRuns(
+      context.publicClient,
+      prepared.filter((run) => run.step === "signed"),
+    );
+    if (plan.conflicts.length > 0) throw new AnchorConflictError(plan.conflicts);
+    const found = new Set(plan.found.map((held) => held.run.runKey));
+    const estimate = plan.absent.length > 0 ? await pipeline.estimate(plan.absent) : undefined;
+    const status = (run: RunRecord) =>
+      run.step !== "signed" ? "already-anchored" : found.has(run.runKey) ? "anchored-elsewhere" : "dry-run";
     return {
-      runs: prepared.map((run) => summary(run, run.step === "signed" ? "dry-run" : "already-anchored")),
+      runs: prepared.map((run) => summary(run, status(run))),
       ...(estimate ? { estimate } : {}),
       timings: pipeline.timings,
     };
@@ -431,19 +431,31 @@ export async function anchorManifests(
     );
     for (const id of submitted) {
       const runs = await runsOfSubmission(context.db, id);
-      transaction = await pipeline.send(runs, id);
+      transaction = (await pipeline.send(runs, id)) ?? transaction;
     }
     const current = await Promise.all(prepared.map((run) => readRun(context.db, run.runKey)));
     const unsent = current.filter((run) => run.step === "signed");
-    if (unsent.length > 0) transaction = await pipeline.send(unsent);
+    if (unsent.length > 0) transaction = (await pipeline.send(unsent)) ?? transaction;
   });
 
   const runs: AnchoredRun[] = [];
   for (const run of prepared) {
+    // A conflict is no veto: the other runs finish, and the conflict is thrown once they have.
+    if (pipeline.conflicts.has(run.runKey)) continue;
     const current = await readRun(context.db, run.runKey);
     const { receipt, receiptPath } = await pipeline.finish(current, indexOf(run));
-    runs.push({ ...summary(current, wasDone.has(run.runKey) ? "already-anchored" : "anchored"), receipt, receiptPath });
+    const status = wasDone.has(run.runKey)
+      ? "already-anchored"
+      : receipt.transaction.origin === "found"
+        ? "anchored-elsewhere"
+        : "anchored";
+    runs.push({ ...summary(current, status), receipt, receiptPath });
   }
+  if (pipeline.conflicts.size > 0)
+    throw new AnchorConflictError(
+      [...pipeline.conflicts.values()],
+      runs.map((run) => run.manifest),
+    );
   return { runs, ...(transaction ? { transaction } : {}), timings: pipeline.timings };
 }
 

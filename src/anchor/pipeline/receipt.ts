@@ -1,8 +1,8 @@
 import { rename, writeFile } from "node:fs/promises";
 import { basename } from "node:path";
 import type { Address, Hex } from "viem";
+import type { MinedAnchor } from "./chainReads.ts";
 import type { RunRecord } from "./state.ts";
-import type { MinedAnchor } from "./transactions.ts";
 
 /** What `pop anchor` writes next to a manifest once its chain is anchored with the confirmations asked for. */
 export interface AnchorReceipt {
@@ -27,8 +27,16 @@ export interface AnchorReceipt {
     readonly sender: Address;
     /** How many chains the transaction anchored (anchorBatch when more than one). */
     readonly anchors: number;
+    /**
+     * `sent`: a transaction `pop anchor` signed and sent for this run. `found`: the anchor was already in the
+     * registry, put there by a transaction sent by someone else (`sender`), typically a relayer that submitted
+     * the signed anchor first; the chain holds exactly the chainHash and CID above either way.
+     */
+    readonly origin: ReceiptOrigin;
   };
 }
+
+export type ReceiptOrigin = "sent" | "found";
 
 /** `run.jsonl` → `run.receipt.json`, beside it. */
 export function receiptPathFor(manifestPath: string): string {
@@ -38,7 +46,7 @@ export function receiptPathFor(manifestPath: string): string {
 export function buildReceipt(
   run: RunRecord,
   packetCids: readonly string[],
-  transaction: MinedAnchor & { sender: Address; anchors: number },
+  transaction: MinedAnchor & { sender: Address; anchors: number; origin: ReceiptOrigin },
 ): AnchorReceipt {
   const anchor = run.anchor as NonNullable<RunRecord["anchor"]>;
   return {
@@ -59,6 +67,7 @@ export function buildReceipt(
       fee: transaction.fee.toString(),
       sender: transaction.sender,
       anchors: transaction.anchors,
+      origin: transaction.origin,
     },
   };
 }

@@ -10,7 +10,9 @@ export const ANCHOR_SCHEMA = "anchor";
  * of their own, committed in chunks. A submission is one transaction (anchor
  * or anchorBatch) from one sender at one nonce; each of its attempts (the
  * first and every fee bump) is recorded, signed, before it is broadcast, so a
- * re-run can always look up what may already be on the way.
+ * re-run can always look up what may already be on the way. An anchor found in
+ * the registry, put there by a transaction not sent from here, is recorded as
+ * a submission with status `found` (migration 2; decision 014).
  */
 export const ANCHOR_MIGRATIONS: readonly Migration[] = [
   {
@@ -72,5 +74,20 @@ export const ANCHOR_MIGRATIONS: readonly Migration[] = [
         bytes bytea not null,
         primary key (run_key, sequence)
       );`,
+  },
+  {
+    id: 2,
+    name: "anchors found in the registry, landed by transactions not sent from here",
+    // A run whose anchor some other transaction put in the registry (a relayer that front-ran ours, another
+    // process, an earlier attempt an RPC had lost) points at a 'found' submission: that transaction, at its
+    // sender's nonce, without attempts. One row per transaction, shared by the runs it anchored. Rows that
+    // are not 'pending' never take part in choosing a nonce.
+    sql: `
+      alter table pop_anchor_submission drop constraint pop_anchor_submission_status_check;
+      alter table pop_anchor_submission add constraint pop_anchor_submission_status_check
+        check (status in ('pending', 'confirmed', 'reverted', 'dropped', 'found'));
+      alter table pop_anchor_submission add column anchors integer;
+      create unique index pop_anchor_submission_found on pop_anchor_submission (evm_chain_id, tx_hash)
+        where status = 'found';`,
   },
 ];

@@ -47,7 +47,8 @@ export interface AttemptRecord {
   readonly sent: boolean;
 }
 
-export type SubmissionStatus = "pending" | "confirmed" | "reverted" | "dropped";
+/** `found`: a transaction not sent from here that anchored runs of ours (see foundState.ts). */
+export type SubmissionStatus = "pending" | "confirmed" | "reverted" | "dropped" | "found";
 
 export interface SubmissionRecord {
   readonly id: string;
@@ -60,7 +61,9 @@ export interface SubmissionRecord {
   readonly blockNumber?: bigint;
   readonly gasUsed?: bigint;
   readonly fee?: bigint;
-  /** Oldest first. */
+  /** How many chains a `found` transaction anchored (for our own: the runs it carries). */
+  readonly anchors?: number;
+  /** Oldest first; none for a `found` transaction. */
   readonly attempts: readonly AttemptRecord[];
 }
 
@@ -144,7 +147,7 @@ export async function readRun(sql: Sql, runKey: string): Promise<RunRecord> {
 }
 
 /** Moves a run from `from` to `to`, setting `fields` (column → value) too; refuses if it is no longer at `from`. */
-async function advance(
+export async function advance(
   sql: Sql,
   runKey: string,
   from: readonly RunStep[],
@@ -353,24 +356,32 @@ export async function releaseSubmission(
   status: "reverted" | "dropped",
   txHash?: Hex,
 ): Promise<void> {
-  await db.transaction(async (sql) => {
-    await sql.query("update pop_anchor_submission set status = $2, tx_hash = $3 where id = $1", [
-      submissionId,
-      status,
-      txHash ?? null,
-    ]);
-    await sql.query(
-      `update pop_anchor_run set step = 'signed', submission_id = null, updated_at = now()
-       where submission_id = $1 and step = 'submitted'`,
-      [submissionId],
-    );
-  });
+  await db.transaction((sql) => releaseSubmissionIn(sql, submissionId, status, txHash));
+}
+
+/** `releaseSubmission` inside the caller's database transaction. */
+export async function releaseSubmissionIn(
+  sql: Sql,
+  submissionId: string,
+  status: "reverted" | "dropped",
+  txHash?: Hex,
+): Promise<void> {
+  await sql.query("update pop_anchor_submission set status = $2, tx_hash = $3 where id = $1", [
+    submissionId,
+    status,
+    txHash ?? null,
+  ]);
+  await sql.query(
+    `update pop_anchor_run set step = 'signed', submission_id = null, updated_at = now()
+     where submission_id = $1 and step = 'submitted'`,
+    [submissionId],
+  );
 }
 
 export async function readSubmission(db: Database, id: string): Promise<SubmissionRecord> {
   const [row] = await db.query(
     `select id::text as id, evm_chain_id, registry, sender, nonce::text as nonce, status, tx_hash,
-       block_number::text as block_number, gas_used::text as gas_used, fee::text as fee
+       block_number::text as block_number, gas_used::text as gas_used, fee::text as fee, anchors
      from pop_anchor_submission where id = $1`,
     [id],
   );
@@ -386,6 +397,7 @@ export async function readSubmission(db: Database, id: string): Promise<Submissi
     ...(row.block_number === null ? {} : { blockNumber: big(row.block_number) as bigint }),
     ...(row.gas_used === null ? {} : { gasUsed: big(row.gas_used) as bigint }),
     ...(row.fee === null ? {} : { fee: big(row.fee) as bigint }),
+    ...(row.anchors === null ? {} : { anchors: Number(row.anchors) }),
   };
   return {
     id: row.id as string,

@@ -4,9 +4,11 @@
  * submission is settled by looking its attempts up, never by sending anew.
  * A transaction the chain does not know is broadcast again (same bytes, same
  * hash); one stuck for `stuckAfterMs` is replaced at the same nonce with fees
- * raised by 12.5 % (the minimum a node accepts for a replacement is 10 %); a
- * nonce taken by another transaction releases the runs to be sent again, after
- * the registry has confirmed none of them is anchored.
+ * raised by 12.5 % (the minimum a node accepts for a replacement is 10 %).
+ * Before a recorded transaction is broadcast, before a used nonce is declared
+ * dropped, and when ours reverted, the registry is read (landed.ts): runs it
+ * already holds were anchored by some other transaction, and ours can only
+ * revert, so the submission is released and the runs found are recorded.
  */
 import {
   type Address,
@@ -18,11 +20,12 @@ import {
 } from "viem";
 import { estimateFeesPerGas, getBlockNumber, getTransactionCount, sendRawTransaction } from "viem/actions";
 import type { Database } from "../../db/database.ts";
-import { BaseError } from "../../errors.ts";
 import { sleep } from "../../storage/http.ts";
-import { toOnchainId } from "../ids.ts";
 import { describeRegistryError } from "../registryErrors.ts";
-import { type RegistryReader, readAnchorLogs } from "../registryReads.ts";
+import type { RegistryReader } from "../registryReads.ts";
+import { knownToNode, type MinedAnchor, mined, type RawReceipt, receiptOf } from "./chainReads.ts";
+import { AnchorTransactionError } from "./errors.ts";
+import { settleAgainstRegistry } from "./landed.ts";
 import {
   type NewAttempt,
   type RunRecord,
@@ -33,11 +36,6 @@ import {
   releaseSubmission,
   type SubmissionRecord,
 } from "./state.ts";
-
-/** The anchoring transaction failed or could not be settled; `details` says what to do. */
-export class AnchorTransactionError extends BaseError {
-  override name = "AnchorTransactionError";
-}
 
 export interface SendOptions {
   /** Blocks to wait for, the including block counting as the first. */
@@ -63,14 +61,6 @@ export interface SenderContext {
   readonly evmChainId: number;
   /** Called after each recorded step (state committed). */
   readonly onStep?: (step: string) => void | Promise<void>;
-}
-
-export interface MinedAnchor {
-  readonly txHash: Hex;
-  readonly blockNumber: bigint;
-  readonly gasUsed: bigint;
-  /** L2 execution fee plus, on OP Stack chains, the L1 data fee. */
-  readonly fee: bigint;
 }
 
 export interface UnsignedCall {
@@ -127,45 +117,12 @@ async function broadcast(context: SenderContext, raw: Hex, hash: Hex): Promise<v
   await recordSent(context.db, hash);
 }
 
-interface RawReceipt {
-  status: Hex;
-  blockNumber: Hex;
-  gasUsed: Hex;
-  effectiveGasPrice: Hex;
-  transactionHash: Hex;
-  l1Fee?: Hex | null;
-}
-
-async function receiptOf(publicClient: RegistryReader, hash: Hex): Promise<RawReceipt | null> {
-  // The raw receipt: OP Stack nodes add l1Fee, which viem's default formatter would pass through untyped.
-  return (await publicClient.request({
-    method: "eth_getTransactionReceipt",
-    params: [hash],
-  } as never)) as RawReceipt | null;
-}
-
-async function knownToNode(publicClient: RegistryReader, hash: Hex): Promise<boolean> {
-  const found = await publicClient.request({ method: "eth_getTransactionByHash", params: [hash] } as never);
-  return found !== null;
-}
-
-function mined(receipt: RawReceipt): MinedAnchor {
-  const gasUsed = BigInt(receipt.gasUsed);
-  const l1Fee = receipt.l1Fee ? BigInt(receipt.l1Fee) : 0n;
-  return {
-    txHash: receipt.transactionHash,
-    blockNumber: BigInt(receipt.blockNumber),
-    gasUsed,
-    fee: gasUsed * BigInt(receipt.effectiveGasPrice) + l1Fee,
-  };
-}
-
 // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.max does not take
 const largest = (...values: bigint[]) => values.reduce((a, b) => (b > a ? b : a));
 const raise = (value: bigint) => value + (value + 7n) / 8n; // +12.5 %, rounded up
 
 /** The first attempt that has a receipt, newest first (only one of them can be mined: they share a nonce). */
-async function findReceipt(context: SenderContext, submission: SubmissionRecord) {
+async function findReceipt(context: SenderContext, submission: SubmissionRecord): Promise<RawReceipt | null> {
   for (const attempt of [...submission.attempts].reverse()) {
     const receipt = await receiptOf(context.publicClient, attempt.hash);
     if (receipt !== null) return receipt;
@@ -174,41 +131,13 @@ async function findReceipt(context: SenderContext, submission: SubmissionRecord)
 }
 
 /**
- * The nonce went to a transaction that is not one of our attempts. If the
- * registry holds every run's anchor anyway (sent by another means), that
- * transaction is the answer; otherwise the submission is released.
- */
-async function nonceTaken(context: SenderContext, submission: SubmissionRecord, runs: readonly RunRecord[]) {
-  const logs = await Promise.all(
-    runs.map((run) =>
-      readAnchorLogs(context.publicClient, {
-        registry: submission.registry,
-        tenantId: toOnchainId(run.tenantId),
-        chainId: toOnchainId(run.chainId),
-      }),
-    ),
-  );
-  const hashes = new Set(logs.flatMap((found) => found.map((log) => log.transactionHash)));
-  const [only] = hashes;
-  if (logs.every((found) => found.length > 0) && hashes.size === 1 && only !== undefined) {
-    return receiptOf(context.publicClient, only);
-  }
-  if (logs.some((found) => found.length > 0))
-    throw new AnchorTransactionError(
-      `Some runs of submission ${submission.id} were anchored by another transaction and some were not.`,
-      { details: "Check the runs with pop verify; this needs a person to look at it." },
-    );
-  await releaseSubmission(context.db, submission.id, "dropped");
-  await context.onStep?.("dropped");
-  return null;
-}
-
-/**
  * Waits for a recorded submission to be mined with `confirmations`, rebroadcasting
  * and replacing it as needed. Resolves with the mined transaction, or with
- * `null` when the submission was dropped (its runs are back at `signed`).
+ * `null` when the submission was released: dropped, or overtaken by another
+ * transaction that anchored some of its runs (those are recorded `confirmed`
+ * with it, the others are back at `signed` to be planned again).
  *
- * @throws {AnchorTransactionError} when it reverted (runs released) or cannot be settled for now.
+ * @throws {AnchorTransactionError} when it reverted for another reason (runs released) or cannot be settled for now.
  */
 export async function settleSubmission(
   context: SenderContext,
@@ -229,19 +158,36 @@ export async function settleSubmission(
     const submission = await readSubmission(context.db, submissionId);
     try {
       let receipt = await findReceipt(context, submission);
+      // One of our attempts anchored the runs, says the registry, but the RPC does not serve its receipt yet.
+      let lagging = false;
       if (receipt === null) {
         const chainNonce = await getTransactionCount(context.publicClient, {
           address: submission.sender,
           blockTag: "latest",
         });
         if (chainNonce > submission.nonce) {
-          // Mined in between the two looks, or really taken: look once more before concluding.
-          receipt = (await findReceipt(context, submission)) ?? (await nonceTaken(context, submission, runs));
-          if (receipt === null) return null;
+          // Mined in between the two looks, or really taken: look once more, then ask the registry.
+          receipt = await findReceipt(context, submission);
+          if (receipt === null) {
+            const verdict = await settleAgainstRegistry(context, submission, runs, options, { status: "dropped" });
+            if (verdict === "released") return null;
+            if (verdict === "absent") {
+              await releaseSubmission(context.db, submissionId, "dropped");
+              await context.onStep?.("dropped");
+              return null;
+            }
+            lagging = true;
+          }
         }
       }
       if (receipt !== null) {
         if (receipt.status !== "0x1") {
+          // Reverted because a relayer put these anchors in the registry first: not a failure of the runs.
+          const verdict = await settleAgainstRegistry(context, submission, runs, options, {
+            status: "reverted",
+            txHash: receipt.transactionHash,
+          });
+          if (verdict === "released") return null;
           await releaseSubmission(context.db, submissionId, "reverted", receipt.transactionHash);
           await context.onStep?.("reverted");
           throw new AnchorTransactionError(
@@ -256,7 +202,7 @@ export async function settleSubmission(
           await context.onStep?.("confirmed");
           return result;
         }
-      } else {
+      } else if (!lagging) {
         const newest = submission.attempts.at(-1) as SubmissionRecord["attempts"][number];
         const since = pendingSince.get(newest.hash) ?? Date.now();
         pendingSince.set(newest.hash, since);
@@ -277,10 +223,15 @@ export async function settleSubmission(
           await context.onStep?.("sent");
           justSent = true;
         } else if (!newest.sent || !(await knownToNode(context.publicClient, newest.hash))) {
-          await broadcast(context, newest.raw, newest.hash);
-          if (!newest.sent) {
-            await context.onStep?.("sent");
-            justSent = true; // once per attempt: a node that keeps losing it is asked again only after a pause
+          // The bytes going out (again) would only revert if a relayer has anchored these runs meanwhile.
+          const verdict = await settleAgainstRegistry(context, submission, runs, options, { status: "dropped" });
+          if (verdict === "released") return null;
+          if (verdict === "absent") {
+            await broadcast(context, newest.raw, newest.hash);
+            if (!newest.sent) {
+              await context.onStep?.("sent");
+              justSent = true; // once per attempt: a node that keeps losing it is asked again only after a pause
+            }
           }
         }
       }

@@ -9,16 +9,15 @@ import { createPublicClient, createWalletClient, type Hex, http, parseTransactio
 import { privateKeyToAccount } from "viem/accounts";
 import { getTransactionCount } from "viem/actions";
 import { toOnchainId } from "../../../src/anchor/ids.ts";
+import { AnchorPipelineError, AnchorTransactionError } from "../../../src/anchor/pipeline/errors.ts";
 import {
   type AnchorManifestsParameters,
   type AnchorPipelineContext,
-  AnchorPipelineError,
   anchorManifests,
 } from "../../../src/anchor/pipeline/pipeline.ts";
 import { receiptPathFor } from "../../../src/anchor/pipeline/receipt.ts";
 import { ANCHOR_MIGRATIONS, ANCHOR_SCHEMA } from "../../../src/anchor/pipeline/schema.ts";
 import { readSubmission, StateConflictError, type SubmissionRecord } from "../../../src/anchor/pipeline/state.ts";
-import { AnchorTransactionError } from "../../../src/anchor/pipeline/transactions.ts";
 import { RegistryError } from "../../../src/anchor/registryErrors.ts";
 import { readAnchorLogs } from "../../../src/anchor/registryReads.ts";
 import type { Database } from "../../../src/db/database.ts";
