@@ -3,8 +3,13 @@ import { GraphQLInt, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSche
 import { Hono } from "hono";
 import { graphqlEndpoint } from "../../indexer/src/api/graphql.ts";
 import { GRAPHQL_LIMITS } from "../../indexer/src/api/graphqlLimits.ts";
+import { DEFAULT_PAGE_LIMIT } from "../../indexer/src/api/rowBudget.ts";
 
-/** A small schema of the same shape as Ponder's (a list of rows under `items`), answering from an array. */
+/**
+ * A small schema of the same shape as Ponder's (pages of rows under `items`, with `limit` and `offset`),
+ * answering from an array; `slow` answers after the milliseconds it is given, and `cancelled` fails as a
+ * statement Postgres cancelled at its statement timeout.
+ */
 interface Row {
   id: string;
   size: number;
@@ -26,18 +31,48 @@ const rowType: GraphQLObjectType = new GraphQLObjectType({
       },
     },
     next: { type: rowType, resolve: (row: Row) => ROWS[(ROWS.indexOf(row) + 1) % ROWS.length] },
+    children: { type: rowPage, args: pageArgs, resolve: (_row: Row, args: PageArgs) => page(ROWS, args) },
   }),
 });
+interface PageArgs {
+  where?: string;
+  limit?: number;
+  offset?: number;
+}
+const pageArgs = { where: { type: GraphQLString }, limit: { type: GraphQLInt }, offset: { type: GraphQLInt } };
+const page = (rows: Row[], args: PageArgs) => {
+  const offset = args.offset ?? 0;
+  const matching = rows.filter((row) => args.where === undefined || row.id === args.where);
+  return { items: matching.slice(offset, offset + (args.limit ?? DEFAULT_PAGE_LIMIT)) };
+};
+const rowPage: GraphQLObjectType = new GraphQLObjectType({
+  name: "rowPage",
+  fields: () => ({ items: { type: new GraphQLList(rowType) } }),
+});
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const schema = new GraphQLSchema({
   query: new GraphQLObjectType({
     name: "Query",
     fields: {
       rows: {
-        type: new GraphQLObjectType({ name: "rowPage", fields: { items: { type: new GraphQLList(rowType) } } }),
-        args: { where: { type: GraphQLString } },
-        resolve: (_root, args: { where?: string }, context: { rows: Row[] }) => ({
-          items: context.rows.filter((row) => args.where === undefined || row.id === args.where),
-        }),
+        type: rowPage,
+        args: pageArgs,
+        resolve: (_root, args: PageArgs, context: { rows: Row[] }) => page(context.rows, args),
+      },
+      row: { type: rowType, resolve: (_root, _args, context: { rows: Row[] }) => context.rows[0] },
+      slow: {
+        type: GraphQLInt,
+        args: { ms: { type: new GraphQLNonNull(GraphQLInt) } },
+        resolve: async (_root, args: { ms: number }) => {
+          await sleep(args.ms);
+          return args.ms;
+        },
+      },
+      cancelled: {
+        type: GraphQLInt,
+        resolve: () => {
+          throw Object.assign(new Error("canceling statement due to statement timeout"), { code: "57014" });
+        },
       },
     },
   }),
@@ -51,13 +86,17 @@ async function post(app: Hono, body: string, contentType = "application/json") {
 describe("indexer GraphQL endpoint (graphqlEndpoint)", () => {
   let rows: Row[];
   let app: Hono;
+  /** Requests that got as far as execution (each is given a context then). */
+  let executed: number;
   beforeEach(() => {
     rows = ROWS;
+    executed = 0;
     app = new Hono();
-    app.post(
-      "/graphql",
-      graphqlEndpoint(schema, () => ({ rows })),
-    );
+    const context = () => {
+      executed++;
+      return { rows };
+    };
+    app.post("/graphql", graphqlEndpoint(schema, { context, statementTimeoutMs: 100 }));
   });
   const ask = (query: string, variables?: Record<string, unknown>, operationName?: string) =>
     post(app, JSON.stringify({ query, variables, operationName }));
@@ -162,7 +201,8 @@ describe("indexer GraphQL endpoint (graphqlEndpoint)", () => {
   });
 
   describe("limits", () => {
-    const nested = (levels: number) => `{ rows { items { ${"next { ".repeat(levels)}id${" }".repeat(levels)} } } }`;
+    const nested = (levels: number) =>
+      `{ rows(limit: 3) { items { ${"next { ".repeat(levels)}id${" }".repeat(levels)} } } }`;
 
     it("counts depth as fields on the longest path, through fragments, and allows the limit exactly", async () => {
       const max = GRAPHQL_LIMITS.maxOperationDepth;
@@ -226,6 +266,87 @@ describe("indexer GraphQL endpoint (graphqlEndpoint)", () => {
       expect((answer.body as { errors: { message: string }[] }).errors[0]?.message).to.equal(
         `Syntax Error: Document contains more that ${tokens} tokens. Parsing aborted.`,
       );
+    });
+  });
+
+  describe("the row budget", () => {
+    const max = GRAPHQL_LIMITS.maxRows;
+    const over = (rows: number) => ({
+      status: 400,
+      body: {
+        errors: [
+          {
+            message: `The query asks for up to ${rows} rows (each list's limit plus offset, times the items of the lists it is inside), more than the ${max} a query may: lower limit or offset, or page on with the after cursor.`,
+          },
+        ],
+      },
+    });
+
+    it("counts each list's limit plus offset and refuses, before running it, a query asking for more than the budget", async () => {
+      expect((await ask(`{ rows(limit: ${max}) { items { id } } }`)).body).to.have.property("data");
+      expect(executed).to.equal(1);
+      expect(await ask(`{ rows(limit: ${max}, offset: 1) { items { id } } }`)).to.deep.equal(over(max + 1));
+      // Lists side by side add up, through fragments too; a list without limit counts Ponder's default.
+      const most = max - DEFAULT_PAGE_LIMIT;
+      const twoLists = (first: number) =>
+        `{ rows(limit: ${first}) { items { id } } ...more } fragment more on Query { a: rows { items { id } } }`;
+      expect((await ask(twoLists(most))).body).to.have.property("data");
+      expect(await ask(twoLists(most + 1))).to.deep.equal(over(max + 1));
+      expect(executed).to.equal(2);
+    });
+
+    it("multiplies what is inside a list's items by its limit, and counts a single row as one", async () => {
+      const nested = (outer: number, inner: number) =>
+        `{ rows(limit: ${outer}) { items { id children(limit: ${inner}) { items { id } } } } }`;
+      expect((await ask(nested(30, 32))).body).to.have.property("data"); // 30 + 30 × 32 = 990
+      expect(await ask(nested(30, 33))).to.deep.equal(over(1020));
+      // row, then next 3 times inside each of 250 items: 1 + 250 + 250 × 3.
+      expect(await ask(`{ row { id } rows(limit: 250) { items { next { next { next { id } } } } } }`)).to.deep.equal(
+        over(1001),
+      );
+    });
+
+    it("reads limit and offset from each request's variables", async () => {
+      const query = "query ($n: Int, $skip: Int) { rows(limit: $n, offset: $skip) { items { id } } }";
+      expect(await ask(query, { n: 2, skip: 1 })).to.deep.equal({
+        status: 200,
+        body: { data: { rows: { items: [{ id: "b" }, { id: "c" }] } } },
+      });
+      expect(await ask(query, { n: max, skip: 5 })).to.deep.equal(over(max + 5));
+      expect((await ask(query, {})).body).to.have.property("data");
+    });
+
+    it("counts fragments spread within fragments once each: 30 levels of doubling are refused at once", async () => {
+      const levels = 30;
+      const fragments = Array.from({ length: levels }, (_, i) =>
+        i === levels - 1
+          ? `fragment f${i} on Query { rows(limit: 1) { items { id } } }`
+          : `fragment f${i} on Query { ...f${i + 1} ...f${i + 1} }`,
+      ).join(" ");
+      expect(await ask(`{ ...f0 } ${fragments}`)).to.deep.equal(over(2 ** (levels - 1)));
+    });
+  });
+
+  describe("the statement timeout", () => {
+    const timeout = {
+      status: 503,
+      body: {
+        errors: [
+          {
+            message:
+              "The request's database reads ran past the API's statement timeout of 100 ms and were stopped: ask for fewer rows (a smaller limit) or try again later.",
+          },
+        ],
+      },
+    };
+
+    it("answers 503 with a sentence, not a late answer, when the reads ran past it", async () => {
+      expect(await ask("{ slow(ms: 1) }")).to.deep.equal({ status: 200, body: { data: { slow: 1 } } });
+      expect(await ask("{ slow(ms: 150) rows { items { id } } }")).to.deep.equal(timeout);
+    });
+
+    it("answers 503, not a partial answer, when Postgres cancelled one of the reads", async () => {
+      expect(await ask("{ rows { items { id } } cancelled }")).to.deep.equal(timeout);
     });
   });
 });

@@ -7,8 +7,10 @@
  * again, which costs more than running the query (a quarter of the process's
  * CPU under load). Clients send the same few query texts with different
  * variables, so here a query text is parsed and validated once (with the
- * limits of graphqlLimits.ts), then only executed. GET /graphql stays
- * Ponder's (GraphiQL).
+ * limits of graphqlLimits.ts), then only executed. Before it runs, a query
+ * is refused if its lists ask for more rows than the budget (rowBudget.ts);
+ * while it runs, its reads are bounded by the statement timeout (deadline.ts).
+ * GET /graphql stays Ponder's (GraphiQL).
  */
 import {
   type DocumentNode,
@@ -21,7 +23,9 @@ import {
   validate,
 } from "graphql";
 import type { Context } from "hono";
+import { Deadline, timeoutAnswer, timeoutError } from "./deadline.ts";
 import { GRAPHQL_LIMITS, operationLimitsRule } from "./graphqlLimits.ts";
+import { rowCounter } from "./rowBudget.ts";
 
 /** Query texts whose parsed, validated document is kept: the most recently used, up to this many. */
 const CACHED_DOCUMENTS = 256;
@@ -40,13 +44,23 @@ type Request =
     }
   | { readonly problem: string };
 
+export interface GraphqlEndpointOptions {
+  /** The resolvers' context for one request, whose reads are to end by `deadline`. */
+  readonly context: (deadline: Deadline) => unknown;
+  /** How long one request's database reads may take (ms). */
+  readonly statementTimeoutMs: number;
+}
+
 /**
  * The POST /graphql handler: `{ query, variables?, operationName? }` as
  * application/json. A request that is not one answers 400 (415 for another
- * content type) with `{ errors: [{ message }] }` naming the field; a GraphQL
- * request answers 200 with `{ data?, errors? }`, as Ponder's middleware does.
+ * content type) with `{ errors: [{ message }] }` naming the field, as does a
+ * query over the row budget; one whose reads ran past the statement timeout
+ * answers 503 so. A GraphQL request otherwise answers 200 with
+ * `{ data?, errors? }`, as Ponder's middleware does.
  */
-export function graphqlEndpoint(schema: GraphQLSchema, contextValue: () => unknown) {
+export function graphqlEndpoint(schema: GraphQLSchema, options: GraphqlEndpointOptions) {
+  const countRows = rowCounter(schema);
   const rules = [...specifiedRules, operationLimitsRule];
   const prepare = (query: string): Prepared => {
     let document: DocumentNode;
@@ -83,13 +97,22 @@ export function graphqlEndpoint(schema: GraphQLSchema, contextValue: () => unkno
     if ("problem" in request) return c.json(failure(request.problem), 400);
     const ready = prepared(request.query);
     if ("errors" in ready) return c.json({ errors: ready.errors.map((e) => e.toJSON()) });
+    const rows = countRows(ready.document, request.variables, request.operationName);
+    if (rows !== undefined && rows > GRAPHQL_LIMITS.maxRows) return c.json(failure(overBudget(rows)), 400);
+    const { statementTimeoutMs } = options;
+    const deadline = new Deadline(statementTimeoutMs);
     const result: ExecutionResult = await execute({
       schema,
       document: ready.document,
       variableValues: request.variables,
       operationName: request.operationName,
-      contextValue: contextValue(),
+      contextValue: options.context(deadline),
     });
+    // A read stopped by a timeout leaves a partial answer: the whole request is answered 503 instead.
+    const stopped = deadline.passed
+      ? timeoutError(statementTimeoutMs)
+      : result.errors?.map((e) => timeoutAnswer(e.originalError, statementTimeoutMs)).find((e) => e !== undefined);
+    if (stopped !== undefined) return c.json(failure(stopped.message), 503);
     return c.json({
       ...(result.errors ? { errors: result.errors.map((e) => e.toJSON()) } : {}),
       ...(result.data !== undefined ? { data: result.data } : {}),
@@ -98,6 +121,10 @@ export function graphqlEndpoint(schema: GraphQLSchema, contextValue: () => unkno
 }
 
 const failure = (message: string) => ({ errors: [{ message }] });
+
+const overBudget = (rows: number) =>
+  `The query asks for up to ${rows} rows (each list's limit plus offset, times the items of the lists it is inside), ` +
+  `more than the ${GRAPHQL_LIMITS.maxRows} a query may: lower limit or offset, or page on with the after cursor.`;
 
 function parseRequest(text: string): Request {
   let body: unknown;

@@ -1,6 +1,7 @@
 /**
  * Limits on GraphQL operations, checked before execution: depth 24, 10
- * aliases, 1,000 tokens, 64 KiB bodies. Ponder's schema has no relations, so a
+ * aliases, 1,000 tokens, 64 KiB bodies, and 1,000 rows (rowBudget.ts, counted
+ * with each request's variables). Ponder's schema has no relations, so a
  * data query is at most 3 deep (`{ anchors { items { id } } }`) and its cost
  * is the rows it asks for (up to 1,000 a page): aliases repeat a selection, so
  * few are allowed. Only introspection nests deeper: the query GraphiQL (GET
@@ -15,6 +16,11 @@ export const GRAPHQL_LIMITS = {
   maxOperationDepth: 24,
   maxOperationAliases: 10,
   maxOperationTokens: 1000,
+  /**
+   * Rows one query may ask for: the limits (plus offsets) of its lists, multiplied through nesting.
+   * One page at Ponder's largest limit; more is more requests, each bounded again.
+   */
+  maxRows: 1000,
 } as const;
 
 /** Largest GraphQL request body accepted, in bytes (1,000 tokens fit in far less). */

@@ -1,13 +1,13 @@
 /**
- * GET /api/jobs/:jobId/timeline — a GPU job's Numbers commits (those whose
- * commitData names the job) and the Base anchors of the packets they commit,
- * oldest first. A commit is joined to its packet by CID (the commit's assetCid
+ * GET /api/jobs/:jobId/timeline?limit= — a GPU job's Numbers commits (those
+ * whose commitData names the job; the oldest `limit`, and whether there were
+ * more) and the Base anchors of the packets they commit, oldest first. A commit is joined to its packet by CID (the commit's assetCid
  * is the packet's CID) or, when the CID could not be recovered, by the
  * packetHash its commitData carries.
  */
 import type { Hex } from "viem";
 import type { ApiDeps } from "./deps.ts";
-import { ApiError, parseJobId, quote } from "./params.ts";
+import { ApiError, parseJobId, parseLimit, quote } from "./params.ts";
 import {
   type AnchorSummary,
   anchorTxView,
@@ -70,11 +70,13 @@ function compare(a: Sortable, b: Sortable): number {
   return 0;
 }
 
-export async function jobTimeline(deps: ApiDeps, jobParam: string) {
+export async function jobTimeline(deps: ApiDeps, jobParam: string, limitParam: readonly string[] | undefined) {
   const jobId = parseJobId(jobParam);
-  const commits = await deps.store.jobCommits(jobId);
-  if (commits.length === 0)
-    throw new ApiError(404, `jobId ${quote(jobId)} is not named by any indexed Numbers commit.`);
+  const limit = parseLimit(limitParam);
+  // One more than answered: whether the list was cut, without counting it.
+  const read = await deps.store.jobCommits(jobId, limit + 1);
+  if (read.length === 0) throw new ApiError(404, `jobId ${quote(jobId)} is not named by any indexed Numbers commit.`);
+  const commits = read.slice(0, limit);
   const cids = [...new Set(commits.flatMap((c) => (c.assetCid === null ? [] : [c.assetCid])))];
   const hashes = [
     ...new Set(commits.flatMap((c) => (c.assetCid === null && c.packetHash !== null ? [c.packetHash] : []))),
@@ -108,5 +110,5 @@ export async function jobTimeline(deps: ApiDeps, jobParam: string) {
       order: [row.timestamp, 1, row.blockNumber, row.logIndex],
       event: anchorEvent(row, deps.baseChainId),
     });
-  return { jobId, events: events.sort(compare).map((e) => e.event) };
+  return { jobId, events: events.sort(compare).map((e) => e.event), truncated: read.length > limit };
 }

@@ -3,7 +3,12 @@
  * registry's `uri` is the template `<api>/metadata/{id}.json`, which clients
  * fill with the id as 64 lowercase hex digits; the id is
  * uint256(keccak256(abi.encode(tenantId, chainId))), so the anchor is found by
- * the certificate id the indexer stored with it.
+ * the certificate id the indexer stored with it. `external_url` links to the
+ * anchor route under the configured public URL (POP_AUDIT_PUBLIC_URL), never
+ * under the request's Host header, which any client sets to what it likes and
+ * which a cache in front of the API would then serve to everyone; without a
+ * configured URL the metadata has no external_url (the field is optional, and
+ * a relative link means nothing to a wallet reading it from elsewhere).
  */
 import type { ApiDeps } from "./deps.ts";
 import { ApiError, parseTokenId, quote } from "./params.ts";
@@ -22,8 +27,8 @@ function verdict(row: AnchorRow): string {
   }
 }
 
-/** `idParam` is the path segment without `.json`; `origin` is this API's origin, for external_url. */
-export async function certificateMetadata(deps: ApiDeps, idParam: string, origin: string) {
+/** `idParam` is the path segment without `.json`. */
+export async function certificateMetadata(deps: ApiDeps, idParam: string) {
   const id = parseTokenId(idParam);
   const row = await deps.store.anchorByCertificate(id);
   if (row === undefined) throw new ApiError(404, `id ${quote(idParam)} is not the certificate of any indexed anchor.`);
@@ -36,7 +41,9 @@ export async function certificateMetadata(deps: ApiDeps, idParam: string, origin
       `was anchored on chain ${deps.baseChainId} in transaction ${row.transactionHash}, ` +
       `with chainscript ${row.ipfsCid}. ${verdict(row)}`,
     decimals: 0,
-    external_url: `${origin}/api/anchors/${row.tenantId}/${row.chainId}`,
+    ...(deps.publicUrl === undefined
+      ? {}
+      : { external_url: `${deps.publicUrl}/api/anchors/${row.tenantId}/${row.chainId}` }),
     properties: {
       tenant,
       tenantId: row.tenantId,

@@ -1,6 +1,7 @@
 /**
- * The REST routes' path parameters: what each accepts, its normal form, and
- * the 400 answer for anything else. Pure (no database, no network).
+ * The REST routes' parameters (path, and the list routes' `limit`): what each
+ * accepts, its normal form, and the 400 answer for anything else. Pure (no
+ * database, no network).
  */
 import type { Hex } from "viem";
 import { toOnchainId } from "../../../src/anchor/ids.ts";
@@ -9,7 +10,7 @@ import { toOnchainId } from "../../../src/anchor/ids.ts";
 export class ApiError extends Error {
   override name = "ApiError";
   constructor(
-    readonly status: 400 | 404 | 502,
+    readonly status: 400 | 404 | 502 | 503,
     message: string,
   ) {
     super(message);
@@ -83,6 +84,23 @@ export function parseSha256(value: string): Hex {
 /** A GPU job id: any text of 1 to 256 characters without control characters, matched exactly. */
 export function parseJobId(value: string): string {
   return text(value, "jobId", "a job id");
+}
+
+/**
+ * The list routes' `limit`: items answered when none is asked for, and the most that may be. A list longer
+ * than the limit is cut, and the answer says so (`truncated`).
+ */
+export const LIST_LIMIT = { default: 100, max: 1000 } as const;
+
+/** The `limit` query parameter as Hono gives it (every value of it in the query string, or undefined). */
+export function parseLimit(values: readonly string[] | undefined): number {
+  const [value, ...more] = values ?? [];
+  if (value === undefined) return LIST_LIMIT.default;
+  if (more.length > 0) throw new ApiError(400, `limit must be given once, got ${more.length + 1} values.`);
+  const limit = /^[0-9]{1,7}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(limit >= 1 && limit <= LIST_LIMIT.max))
+    throw new ApiError(400, `limit must be a whole number from 1 to ${LIST_LIMIT.max}, got ${quote(value)}.`);
+  return limit;
 }
 
 const MAX_UINT256 = 2n ** 256n - 1n;

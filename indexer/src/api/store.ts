@@ -3,7 +3,7 @@
  * against any implementation (the tests give it rows), and createStore runs
  * these reads on Ponder's read-only database.
  */
-import { and, asc, count, eq, inArray, isNotNull, or, type ReadonlyDrizzle, sql } from "ponder";
+import { and, asc, count, eq, inArray, isNotNull, type ReadonlyDrizzle, sql } from "ponder";
 import type { Hex } from "viem";
 import type * as Schema from "../../ponder.schema.ts";
 import type { AnchorRow, AnchorSummary, CommitRow, EntryRow } from "./views.ts";
@@ -18,11 +18,14 @@ export interface Store {
   tenantNames(id: Hex): Promise<string[]>;
   /** Indexed anchors of a tenant by verification status. */
   anchorCounts(tenantId: Hex): Promise<Record<Status, number>>;
-  /** Packets whose output is the asset, with their anchors, in anchoring order. */
-  assetEntries(assetHash: Hex): Promise<{ entry: EntryRow; anchor: AnchorSummary }[]>;
-  /** Numbers commits naming the job in their commitData. */
-  jobCommits(jobId: string): Promise<CommitRow[]>;
-  /** Packets with any of these CIDs or hashes, with their anchors. */
+  /** Packets whose output is the asset, with their anchors, in anchoring order: the first `limit`. */
+  assetEntries(assetHash: Hex, limit: number): Promise<{ entry: EntryRow; anchor: AnchorSummary }[]>;
+  /** Numbers commits naming the job in their commitData, oldest first (time, block, log): the first `limit`. */
+  jobCommits(jobId: string, limit: number): Promise<CommitRow[]>;
+  /**
+   * For each of these CIDs, and each of these hashes, the first packet (oldest anchor) with it, with its
+   * anchor: one row each at most, however many anchors repeat a packet.
+   */
   packets(cids: readonly string[], hashes: readonly Hex[]): Promise<{ entry: EntryRow; anchor: AnchorSummary }[]>;
   anchorByCertificate(id: bigint): Promise<AnchorRow | undefined>;
 }
@@ -31,6 +34,7 @@ export function createStore(db: ReadonlyDrizzle<typeof Schema>, schema: typeof S
   const { anchor, commit, entry, tenant } = schema;
   // Answers that list anchors show their summaries: a report is kilobytes of JSON an anchor.
   const anchorSummary = anchorSummaryColumns(anchor);
+  const anchoringOrder = [asc(anchor.blockNumber), asc(anchor.logIndex), asc(entry.sequence)] as const;
   // The asset-provenance query, the API's busiest, built once: building a join's SQL with drizzle costs as
   // much as running it, and on Postgres the named statement is also parsed and planned once per connection.
   const assetEntries = db
@@ -38,8 +42,18 @@ export function createStore(db: ReadonlyDrizzle<typeof Schema>, schema: typeof S
     .from(entry)
     .innerJoin(anchor, eq(entry.anchorId, anchor.id))
     .where(eq(entry.assetHash, sql.placeholder("assetHash")))
-    .orderBy(asc(anchor.blockNumber), asc(anchor.logIndex), asc(entry.sequence))
+    .orderBy(...anchoringOrder)
+    .limit(sql.placeholder("limit"))
     .prepare("pop_asset_entries");
+  // Nothing stops a chainscript from listing packets another already lists, so a packet may sit under any
+  // number of anchors: DISTINCT ON keeps the oldest, and a job's timeline reads one row per packet it names.
+  const firstPackets = (column: typeof entry.packetCid | typeof entry.packetHash, values: readonly string[]) =>
+    db
+      .selectDistinctOn([column], { entry, anchor: anchorSummary })
+      .from(entry)
+      .innerJoin(anchor, eq(entry.anchorId, anchor.id))
+      .where(inArray(column, [...values]))
+      .orderBy(asc(column), ...anchoringOrder);
   return {
     async anchor(id) {
       const [row] = await db.select().from(anchor).where(eq(anchor.id, id)).limit(1);
@@ -67,23 +81,23 @@ export function createStore(db: ReadonlyDrizzle<typeof Schema>, schema: typeof S
       for (const row of rows) counts[row.status] = Number(row.n);
       return counts;
     },
-    async assetEntries(assetHash) {
-      return assetEntries.execute({ assetHash });
+    async assetEntries(assetHash, limit) {
+      return assetEntries.execute({ assetHash, limit });
     },
-    async jobCommits(jobId) {
-      return db.select().from(commit).where(eq(commit.jobId, jobId));
+    async jobCommits(jobId, limit) {
+      return db
+        .select()
+        .from(commit)
+        .where(eq(commit.jobId, jobId))
+        .orderBy(asc(commit.timestamp), asc(commit.blockNumber), asc(commit.logIndex))
+        .limit(limit);
     },
     async packets(cids, hashes) {
-      const conditions = [
-        ...(cids.length > 0 ? [inArray(entry.packetCid, [...cids])] : []),
-        ...(hashes.length > 0 ? [inArray(entry.packetHash, [...hashes])] : []),
-      ];
-      if (conditions.length === 0) return [];
-      return db
-        .select({ entry, anchor: anchorSummary })
-        .from(entry)
-        .innerJoin(anchor, eq(entry.anchorId, anchor.id))
-        .where(or(...conditions));
+      const [byCid, byHash] = await Promise.all([
+        cids.length > 0 ? firstPackets(entry.packetCid, cids) : [],
+        hashes.length > 0 ? firstPackets(entry.packetHash, hashes) : [],
+      ]);
+      return [...byCid, ...byHash];
     },
     async anchorByCertificate(id) {
       const [row] = await db.select().from(anchor).where(eq(anchor.certificateId, id)).limit(1);
