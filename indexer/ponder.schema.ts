@@ -1,7 +1,8 @@
 /**
  * What the indexer keeps, all in Ponder's tables (so reorganisations are
  * Ponder's to undo): the registry's tenants, admins, anchor signers and
- * Ed25519 keys; every anchor with its transaction and verification status;
+ * Ed25519 keys; who authorised each anchor, as the registry logged it; every
+ * anchor with its transaction and verification status;
  * the chainscript entries and the packet facts users search by; certificate
  * transfers and balances; Numbers ERC-7053 commits. Ids of on-chain things
  * are the on-chain values (bytes32 tenant and chain ids, addresses); the
@@ -46,6 +47,26 @@ export const signingKey = onchainTable(
   (table) => ({ pk: primaryKey({ columns: [table.tenantId, table.keyId] }) }),
 );
 
+/**
+ * The registry's AnchorAuthorised, logged just before the ProcessAnchored of
+ * the same (tenantId, chainId) in the same transaction: the one source of an
+ * anchor's signer (never the transaction's input, which a relay contract
+ * shapes as it likes). A registry anchors each (tenantId, chainId) once.
+ */
+export const anchorAuthorisation = onchainTable(
+  "anchor_authorisation",
+  (t) => ({
+    tenantId: t.hex().notNull(),
+    chainId: t.hex().notNull(),
+    /** The EIP-712 signer the registry checked, or the allowed signer that called anchorDirect. */
+    signer: t.hex().notNull(),
+    blockNumber: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+    logIndex: t.integer().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.tenantId, table.chainId] }) }),
+);
+
 export const anchor = onchainTable(
   "anchor",
   (t) => ({
@@ -61,7 +82,7 @@ export const anchor = onchainTable(
     logIndex: t.integer().notNull(),
     /** The account that sent the transaction (a relayer, perhaps). */
     submitter: t.hex().notNull(),
-    /** The EIP-712 signer named in the call's input; null when the call came through another contract. */
+    /** The signer the registry's AnchorAuthorised named; null when none was logged (verification then fails anchor.signer). */
     signer: t.hex(),
     certificateId: t.bigint().notNull(),
     /** The tenant's n-th anchor, in indexing order. */
@@ -114,6 +135,25 @@ export const entry = onchainTable(
     assetIdx: index().on(table.assetHash),
     packetIdx: index().on(table.packetCid),
     packetHashIdx: index().on(table.packetHash),
+  }),
+);
+
+/**
+ * Each key an anchor's verified content names, by on-chain id as
+ * SigningKeyRevoked gives it: the chainscript's signingKeyId and every
+ * packet's. Written with the entries, once the verdict is final; a revocation
+ * of one of them sends the anchor back to be verified.
+ */
+export const anchorKey = onchainTable(
+  "anchor_key",
+  (t) => ({
+    anchorId: t.text().notNull(),
+    tenantId: t.hex().notNull(),
+    keyId: t.hex().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.anchorId, table.keyId] }),
+    keyIdx: index().on(table.tenantId, table.keyId),
   }),
 );
 

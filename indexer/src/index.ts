@@ -3,11 +3,14 @@
  * events on Base, and ERC-7053 commits on Numbers. Each writes Ponder's
  * tables only. An anchor is verified as it is indexed (verification.ts) and
  * written with its status; content no gateway serves leaves it `unresolved`,
- * tried again on the VerificationRetry beat.
+ * and a registry change that may alter a verdict sends it back to `pending`
+ * (reverify.ts), both verified again on the VerificationRetry beat.
  */
 import { type Context, ponder } from "ponder:registry";
 import {
   anchor,
+  anchorAuthorisation,
+  anchorKey,
   anchorSigner,
   certificateBalance,
   certificateTransfer,
@@ -16,25 +19,19 @@ import {
   signingKey,
   tenant,
 } from "ponder:schema";
-import { and, asc, eq, inArray, sql } from "ponder";
+import { and, asc, eq, or, sql } from "ponder";
 import { type Hex, zeroAddress } from "viem";
 import { certificateId } from "../../src/anchor/certificate.ts";
 import { assetCidFromCommitInput, parseCommitData } from "../../src/numbers/commitInput.ts";
+import { authorisedSigner } from "./authorisedSigner.ts";
 import { indexerNetwork } from "./network.ts";
-import {
-  blockScopedReads,
-  transactionSigners,
-  verificationOutcome,
-  verificationSettings,
-  verifyIndexedAnchor,
-} from "./verification.ts";
+import { reverifyKeyAnchors, reverifySignerAnchors } from "./reverify.ts";
+import { blockScopedReads, verificationOutcome, verificationSettings, verifyIndexedAnchor } from "./verification.ts";
 
 const network = indexerNetwork();
 const settings = verificationSettings();
 /** Registry reads remembered while one block is indexed: a batch's anchors all read the same ones. */
 const registryReads = blockScopedReads();
-/** Each anchor's EIP-712 signer from its transaction's input, an anchorBatch decoded once for all its logs. */
-const signerOf = transactionSigners();
 
 ponder.on("ProcessAnchorRegistry:TenantRegistered", async ({ event, context }) => {
   await context.db.insert(tenant).values({
@@ -61,16 +58,7 @@ ponder.on("ProcessAnchorRegistry:AnchorSignerSet", async ({ event, context }) =>
     .insert(anchorSigner)
     .values({ tenantId, signer, allowed, updatedBlock: event.block.number })
     .onConflictDoUpdate({ allowed, updatedBlock: event.block.number });
-  // A verdict depends on the signer being allowed still (decision 009): the signer's anchors are verified
-  // again on the next beat, against the registry as it is now. Found with a read-only query and updated
-  // through the store API: a writing raw SQL statement makes Ponder drop its in-memory tables for the rest
-  // of the process, after which every insert reads the database first (on PGlite, 8 s of a 21 s backfill
-  // of 1,000 anchors of 10 entries).
-  const decided = await context.db.sql
-    .select({ id: anchor.id })
-    .from(anchor)
-    .where(and(eq(anchor.tenantId, tenantId), eq(anchor.signer, signer), inArray(anchor.status, ["valid", "invalid"])));
-  for (const { id } of decided) await context.db.update(anchor, { id }).set({ status: "pending" });
+  await reverifySignerAnchors(context.db, tenantId, signer);
 });
 
 ponder.on("ProcessAnchorRegistry:SigningKeyRegistered", async ({ event, context }) => {
@@ -88,12 +76,27 @@ ponder.on("ProcessAnchorRegistry:SigningKeyRegistered", async ({ event, context 
 ponder.on("ProcessAnchorRegistry:SigningKeyRevoked", async ({ event, context }) => {
   const { tenantId, keyId, revokedAt } = event.args;
   await context.db.update(signingKey, { tenantId, keyId }).set({ revokedAt });
+  await reverifyKeyAnchors(context.db, tenantId, keyId);
+});
+
+// Logged just before the ProcessAnchored it authorises, so stored for that handler to read.
+ponder.on("ProcessAnchorRegistry:AnchorAuthorised", async ({ event, context }) => {
+  const { tenantId, chainId, signer } = event.args;
+  await context.db.insert(anchorAuthorisation).values({
+    tenantId,
+    chainId,
+    signer,
+    blockNumber: event.block.number,
+    transactionHash: event.transaction.hash,
+    logIndex: event.log.logIndex,
+  });
 });
 
 ponder.on("ProcessAnchorRegistry:ProcessAnchored", async ({ event, context }) => {
   const { tenantId, chainId, chainHash, ipfsCid, timestamp } = event.args;
   const owner = await context.db.update(tenant, { id: tenantId }).set((row) => ({ anchorCount: row.anchorCount + 1 }));
   const id = `${tenantId}-${chainId}`;
+  const authorisation = await context.db.find(anchorAuthorisation, { tenantId, chainId });
   const indexed = {
     tenantId,
     chainId,
@@ -102,7 +105,7 @@ ponder.on("ProcessAnchorRegistry:ProcessAnchored", async ({ event, context }) =>
     timestamp,
     blockNumber: event.block.number,
     transactionHash: event.transaction.hash,
-    signer: signerOf(event.transaction, chainId) ?? null,
+    signer: authorisedSigner(authorisation, event),
   };
   // Verified before the row is written, so the row is written once; content no gateway serves leaves it unresolved.
   const report = await verifyIndexedAnchor(
@@ -126,14 +129,17 @@ ponder.on("ProcessAnchorRegistry:ProcessAnchored", async ({ event, context }) =>
   // A new anchor has no entries yet (their ids are the anchor's): a plain insert, which on Postgres does not
   // look each row up first as onConflictDoNothing does.
   if (outcome.entries.length > 0) await context.db.insert(entry).values(outcome.entries);
+  if (outcome.keys.length > 0) await context.db.insert(anchorKey).values(outcome.keys);
 });
 
 /**
- * Anchors still pending or unresolved are verified again, a few per beat and
- * all at once (so a beat takes at most one verification budget), least
- * recently tried first, each after a back-off that doubles with its attempts
- * (one beat interval after the first, up to 1,024): content that never comes
- * costs a handful of fetches over a long backfill, not one per beat.
+ * Anchors pending or unresolved are verified again, a few per beat and all at
+ * once (so a beat takes at most one verification budget), least recently
+ * tried first. A pending anchor is due at once: the registry changed under its
+ * verdict, and the beat after the change must judge it. An unresolved one waits
+ * a back-off that doubles with its attempts (one beat interval after the first,
+ * up to 1,024): content that never comes costs a handful of fetches over a long
+ * backfill, not one per beat.
  */
 ponder.on("VerificationRetry:block", async ({ event, context }) => {
   const interval = BigInt(network.retryInterval);
@@ -141,9 +147,12 @@ ponder.on("VerificationRetry:block", async ({ event, context }) => {
     .select()
     .from(anchor)
     .where(
-      and(
-        inArray(anchor.status, ["pending", "unresolved"]),
-        sql`coalesce(${anchor.verifiedBlock}, 0) + ${interval.toString()}::numeric * (1 << least(greatest(${anchor.attempts} - 1, 0), 10)) <= ${event.block.number.toString()}::numeric`,
+      or(
+        eq(anchor.status, "pending"),
+        and(
+          eq(anchor.status, "unresolved"),
+          sql`coalesce(${anchor.verifiedBlock}, 0) + ${interval.toString()}::numeric * (1 << least(greatest(${anchor.attempts} - 1, 0), 10)) <= ${event.block.number.toString()}::numeric`,
+        ),
       ),
     )
     .orderBy(asc(anchor.verifiedBlock), asc(anchor.id))
@@ -161,6 +170,7 @@ ponder.on("VerificationRetry:block", async ({ event, context }) => {
       .update(anchor, { id: row.id })
       .set({ ...outcome.anchor, attempts: row.attempts + 1, verifiedBlock: event.block.number });
     if (outcome.entries.length > 0) await context.db.insert(entry).values(outcome.entries).onConflictDoNothing();
+    if (outcome.keys.length > 0) await context.db.insert(anchorKey).values(outcome.keys).onConflictDoNothing();
   }
 });
 

@@ -1,16 +1,14 @@
 /**
  * Verification of indexed anchors with the verifier library (src/verify):
  * steps 2 to 4 of the protocol for a log Ponder delivered, reading the
- * registry through `context.client` (so keys and signers are read at the
- * anchor's block, and "still allowed" at the block being indexed), fetching
+ * registry through `context.client` (reads without a block number are at the
+ * block being indexed, so a retry judges by the registry as it is then), fetching
  * content from POP_GATEWAYS with short timeouts so that a missing chainscript
  * costs seconds, not the indexer's progress. What a report comes to in the
  * `anchor` and `entry` tables is decided here, without Ponder, so it can be
  * tested; index.ts only writes it.
  */
-import { type Address, bytesToHex, decodeFunctionData, type Hex } from "viem";
-import { processAnchorRegistryAbi } from "../../src/anchor/abi.ts";
-import { anchorSignerFromInput } from "../../src/anchor/calls.ts";
+import { type Address, bytesToHex, type Hex } from "viem";
 import { toOnchainId } from "../../src/anchor/ids.ts";
 import type { Chainscript } from "../../src/chainscript/chainscript.ts";
 import type { CheckFailure, CheckResult, VerificationReport } from "../../src/chainscript/report.ts";
@@ -26,7 +24,7 @@ import {
   describe,
   verifyAnchored,
 } from "../../src/verify/verifyAnchored.ts";
-import type { anchor, entry } from "../ponder.schema.ts";
+import type { anchor, anchorKey, entry } from "../ponder.schema.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -112,39 +110,7 @@ export function blockScopedReads(): (client: ViewClient, blockHash: Hex) => View
   };
 }
 
-/**
- * The EIP-712 signer of each anchor of a transaction, as anchorSignerFromInput
- * reads it, with an `anchorBatch` input decoded once for all its logs instead
- * of once per log (a batch of n anchors otherwise decodes n² messages). Keeps
- * the last transaction only, by hash.
- *
- * @example
- * const signerOf = transactionSigners();
- * const signer = signerOf(event.transaction, event.args.chainId);
- */
-export function transactionSigners(): (transaction: { hash: Hex; input: Hex }, chainId: Hex) => Address | undefined {
-  let last: { hash: Hex; batch: ReadonlyMap<Hex, Address> | undefined } | undefined;
-  return (transaction, chainId) => {
-    if (last?.hash !== transaction.hash) last = { hash: transaction.hash, batch: batchSigners(transaction.input) };
-    return last.batch === undefined ? anchorSignerFromInput(transaction.input, chainId) : last.batch.get(chainId);
-  };
-}
-
-/** An `anchorBatch` call's signers by chain id (the first message naming a chain id, as anchorSignerFromInput finds it). */
-function batchSigners(input: Hex): ReadonlyMap<Hex, Address> | undefined {
-  let call: ReturnType<typeof decodeFunctionData<typeof processAnchorRegistryAbi>>;
-  try {
-    call = decodeFunctionData({ abi: processAnchorRegistryAbi, data: input });
-  } catch {
-    return undefined; // not a direct call to the registry: anchorSignerFromInput says so
-  }
-  if (call.functionName !== "anchorBatch") return undefined;
-  const signers = new Map<Hex, Address>();
-  for (const message of call.args[0]) if (!signers.has(message.chainId)) signers.set(message.chainId, message.signer);
-  return signers;
-}
-
-/** The facts of an anchor row that verification needs (those of its log, and the signer from its transaction). */
+/** The facts of an anchor row that verification needs (those of its log, and the signer of its AnchorAuthorised). */
 export interface IndexedAnchor {
   readonly tenantId: Hex;
   readonly chainId: Hex;
@@ -210,12 +176,15 @@ export type AnchorVerification = Pick<
   "status" | "failedCheck" | "report" | "tenantName" | "chainUuid" | "processId" | "entryCount"
 >;
 export type EntryRow = typeof entry.$inferInsert;
+export type AnchorKeyRow = typeof anchorKey.$inferInsert;
 
-/** What a verification comes to: the anchor's verification columns, and its entries when the verdict is final. */
+/** What a verification comes to: the anchor's verification columns, and its entries and keys when the verdict is final. */
 export interface VerificationOutcome {
   readonly anchor: AnchorVerification & { readonly status: "valid" | "invalid" | "unresolved" };
   /** Empty while unresolved: entries are written once, with the final verdict, so retries never repeat them. */
   readonly entries: EntryRow[];
+  /** The keys the chainscript and its entries' packets name, written with the entries. */
+  readonly keys: AnchorKeyRow[];
 }
 
 /** The report as stored (JSON): verdict, every check, the first failure. */
@@ -278,14 +247,29 @@ export function entryRows(
 }
 
 /**
- * The anchor's verification columns and entry rows for a report: `valid`,
+ * The keys an anchor's content names, by on-chain id: the chainscript's (its
+ * chainSignature's) and each entry's packet's, once each. What a key
+ * revocation looks up to find the anchors it may invalidate.
+ */
+export function anchorKeyRows(
+  anchorId: string,
+  tenantId: Hex,
+  chainscript: Chainscript,
+  entries: readonly EntryRow[],
+): AnchorKeyRow[] {
+  const names = new Set([chainscript.signingKeyId, ...entries.map((row) => row.signingKeyId)]);
+  return [...names].map((name): AnchorKeyRow => ({ anchorId, tenantId, keyId: toOnchainId(name) }));
+}
+
+/**
+ * The anchor's verification columns, entry and key rows for a report: `valid`,
  * `invalid` with the first failed check, or `unresolved` (content or chain
  * not available) with the check that could not complete. The string ids are
  * kept only when they hash to the anchored ones: a chainscript cannot name
  * the anchor after another tenant or chain.
  *
  * @example
- * const { anchor, entries } = verificationOutcome(id, row, report);
+ * const { anchor, entries, keys } = verificationOutcome(id, row, report);
  */
 export function verificationOutcome(
   anchorId: string,
@@ -295,6 +279,7 @@ export function verificationOutcome(
   const status = report.verdict === "incomplete" ? "unresolved" : report.verdict;
   const { chainscript } = report;
   const final = status !== "unresolved" && chainscript !== undefined;
+  const entries = final ? entryRows(anchorId, chainscript, report.packets ?? new Map()) : [];
   return {
     anchor: {
       status,
@@ -305,6 +290,7 @@ export function verificationOutcome(
       processId: chainscript?.processId ?? null,
       entryCount: chainscript?.entries.length ?? null,
     },
-    entries: final ? entryRows(anchorId, chainscript, report.packets ?? new Map()) : [],
+    entries,
+    keys: final ? anchorKeyRows(anchorId, anchored.tenantId, chainscript, entries) : [],
   };
 }

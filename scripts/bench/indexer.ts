@@ -47,7 +47,6 @@ export async function benchIndexer(): Promise<BenchLine[]> {
   const { pipelineContext, registerTenantFor, writeManifest } = await import("../../test/helpers/pipeline.ts");
   const { anchorManifests } = await import("../../src/anchor/pipeline/pipeline.ts");
   const { processAnchorRegistryAbi } = await import("../../src/anchor/abi.ts");
-  const { anchorSignerFromInput } = await import("../../src/anchor/calls.ts");
   const { openPglite } = await import("../../src/db/pglite.ts");
   const { LocalStore } = await import("../../src/storage/local.ts");
   const { startGateway } = await import("../../src/storage/gateway.ts");
@@ -102,18 +101,21 @@ export async function benchIndexer(): Promise<BenchLine[]> {
     // Baseline: the same anchors verified in this process, one after another, from their logs.
     const logs: Parameters<typeof verifyAnchored>[1][] = [];
     for (const hash of transactions) {
-      const [receipt, transaction] = await Promise.all([
-        client.getTransactionReceipt({ hash }),
-        client.getTransaction({ hash }),
-      ]);
+      const receipt = await client.getTransactionReceipt({ hash });
       const { timestamp } = await client.getBlock({ blockNumber: receipt.blockNumber });
+      // The signer as the indexer takes it: from the registry's AnchorAuthorised, not the transaction's input.
+      const signers = new Map(
+        parseEventLogs({ abi: processAnchorRegistryAbi, eventName: "AnchorAuthorised", logs: receipt.logs }).map(
+          (log) => [log.args.chainId, log.args.signer],
+        ),
+      );
       for (const log of parseEventLogs({
         abi: processAnchorRegistryAbi,
         eventName: "ProcessAnchored",
         logs: receipt.logs,
       })) {
         const { tenantId, chainId, chainHash, ipfsCid } = log.args;
-        const anchorSigner = anchorSignerFromInput(transaction.input, chainId);
+        const anchorSigner = signers.get(chainId);
         logs.push({
           tenantId,
           chainId,

@@ -333,7 +333,7 @@ describeEachDatabase("indexer end to end: Base registry and Numbers commits thro
     ]);
   });
 
-  it("indexes every ProcessAnchored with its transaction, the relayer as submitter and the EIP-712 signer from the input", async () => {
+  it("indexes every ProcessAnchored with its transaction, the relayer as submitter and the signer its AnchorAuthorised names", async () => {
     const { anchors } = await indexer.graphql<{ anchors: { items: Row[] } }>(`{
       anchors(limit: 100) {
         items {

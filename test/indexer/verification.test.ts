@@ -8,21 +8,20 @@ import {
   type Address,
   bytesToHex,
   createPublicClient,
-  encodeFunctionData,
-  erc20Abi,
   type Hex,
   http,
   type PublicClient,
   parseEventLogs,
   type TransactionReceipt,
-  zeroAddress,
 } from "viem";
+import { authorisedSigner } from "../../indexer/src/authorisedSigner.ts";
 import {
+  anchorKeyRows,
   blockScopedReads,
+  type EntryRow,
   entryRows,
   type IndexedAnchor,
   storedReport,
-  transactionSigners,
   VerificationConfigError,
   type VerificationSettings,
   verificationOutcome,
@@ -30,7 +29,6 @@ import {
   verifyIndexedAnchor,
 } from "../../indexer/src/verification.ts";
 import { processAnchorRegistryAbi } from "../../src/anchor/abi.ts";
-import { anchorSignerFromInput } from "../../src/anchor/calls.ts";
 import { toOnchainId } from "../../src/anchor/ids.ts";
 import { signerFromSeed } from "../../src/keys/fileSigner.ts";
 import { type GatewayServer, startGateway } from "../../src/storage/gateway.ts";
@@ -118,16 +116,25 @@ describe("indexer verification (indexer/src/verification.ts)", function () {
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** What the ProcessAnchored handler sees: the log's arguments, its block and transaction, the signer in the input. */
-  async function indexedFrom(receipt: TransactionReceipt): Promise<IndexedAnchor> {
+  /** What the ProcessAnchored handler sees: the log's arguments, its block and transaction, the AnchorAuthorised before it. */
+  function indexedFrom(receipt: TransactionReceipt): IndexedAnchor {
     const [log] = parseEventLogs({ abi: processAnchorRegistryAbi, eventName: "ProcessAnchored", logs: receipt.logs });
     if (log === undefined) throw new Error("the transaction emitted no ProcessAnchored");
-    const transaction = await client.getTransaction({ hash: receipt.transactionHash });
+    const [authorised] = parseEventLogs({
+      abi: processAnchorRegistryAbi,
+      eventName: "AnchorAuthorised",
+      logs: receipt.logs,
+    });
+    const stored = authorised && {
+      signer: authorised.args.signer,
+      transactionHash: authorised.transactionHash,
+      logIndex: authorised.logIndex,
+    };
     return {
       ...log.args,
       blockNumber: log.blockNumber,
       transactionHash: log.transactionHash,
-      signer: anchorSignerFromInput(transaction.input, log.args.chainId) ?? null,
+      signer: authorisedSigner(stored, { transaction: { hash: log.transactionHash }, log }),
     };
   }
 
@@ -182,6 +189,10 @@ describe("indexer verification (indexer/src/verification.ts)", function () {
         signingKeyId: "studio-key-2026",
         createdAt: BigInt(packet?.packet.timestamp ?? 0),
       });
+      // One key signed the chainscript and every packet: one row, by the on-chain id a revocation names.
+      expect(outcome.keys).to.deep.equal([
+        { anchorId: anchorIdOf(indexed), tenantId: indexed.tenantId, keyId: toOnchainId("studio-key-2026") },
+      ]);
       // What is stored as JSON survives the round trip unchanged (no bigint, no Map).
       expect(JSON.parse(JSON.stringify(outcome.anchor.report))).to.deep.equal(outcome.anchor.report);
       expect(outcome.anchor.report).to.have.all.keys("verdict", "checks");
@@ -215,6 +226,7 @@ describe("indexer verification (indexer/src/verification.ts)", function () {
         entryCount: null,
       });
       expect(unresolved.entries).to.deep.equal([]);
+      expect(unresolved.keys).to.deep.equal([]);
 
       // The operator publishes; the retry beat reads at a later block.
       for (const packet of run.packets) await store.add(packet.bytes);
@@ -301,12 +313,13 @@ describe("indexer verification (indexer/src/verification.ts)", function () {
       }
     });
 
-    it("skips the signer check for a call that names no signer, as the verifier does", async () => {
+    it("calls an anchor no AnchorAuthorised names a signer for invalid on anchor.signer, never valid", async () => {
       const run = await threeStageRun(undefined, undefined, freshChainId());
       const indexed = { ...(await anchored(run)), signer: null };
       const report = await verifyIndexedAnchor(pinnedAt(indexed.blockNumber), indexed, chain.registry, settings);
-      expect(report.verdict).to.equal("valid");
-      expect(report.checks.find((c) => c.id === "anchor.signer")?.status).to.equal("skip");
+      const outcome = verificationOutcome(anchorIdOf(indexed), indexed, report);
+      expect(report.checks.find((c) => c.id === "anchor.signer")?.status).to.equal("fail");
+      expect(outcome.anchor).to.deep.include({ status: "invalid", failedCheck: "anchor.signer" });
     });
 
     it("with POP_INDEXER_CACHE_DIR, verifies again from verified blocks on disk when the gateway is gone", async () => {
@@ -382,6 +395,26 @@ describe("indexer verification (indexer/src/verification.ts)", function () {
       expect(entryRows("a", chainscript, packets).map((e) => e.id)).to.deep.equal(["a-0"]);
     });
 
+    it("names each key the chainscript and its packets use once, by on-chain id", () => {
+      const chainscript = valid.chainscript;
+      if (chainscript === undefined) throw new Error("no chainscript");
+      const entries = verificationOutcome(anchorIdOf(indexed), indexed, valid).entries;
+      const [first, second, third] = entries as [EntryRow, EntryRow, EntryRow];
+      const mixed = [
+        first,
+        { ...second, signingKeyId: "studio-key-2027" },
+        { ...third, signingKeyId: "studio-key-2027" },
+      ];
+      expect(anchorKeyRows("a", indexed.tenantId, chainscript, mixed)).to.deep.equal([
+        { anchorId: "a", tenantId: indexed.tenantId, keyId: toOnchainId(chainscript.signingKeyId) },
+        { anchorId: "a", tenantId: indexed.tenantId, keyId: toOnchainId("studio-key-2027") },
+      ]);
+      // A chain whose packets were all unreadable still names the chainscript's key.
+      expect(anchorKeyRows("a", indexed.tenantId, chainscript, []).map((row) => row.keyId)).to.deep.equal([
+        toOnchainId(chainscript.signingKeyId),
+      ]);
+    });
+
     it("names the first check not run when content is missing without a failure", () => {
       const report: AnchorVerificationReport = {
         verdict: "incomplete",
@@ -440,7 +473,7 @@ describe("indexer verification (indexer/src/verification.ts)", function () {
   });
 });
 
-describe("indexer per-block and per-transaction memory (blockScopedReads, transactionSigners)", () => {
+describe("indexer per-block memory and the anchor's signer (blockScopedReads, authorisedSigner)", () => {
   const registry = "0x5FbDB2315678afecb367f032d93F642f64180aa3" as Address;
   const tenantId = toOnchainId("studio-aurora");
   const blockA = `0x${"a".repeat(64)}` as Hex;
@@ -527,60 +560,28 @@ describe("indexer per-block and per-transaction memory (blockScopedReads, transa
     });
   });
 
-  describe("transactionSigners", () => {
-    const signerA = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" as Address;
-    const signerB = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC" as Address;
-    const chain = (name: string) => toOnchainId(name);
-    const message = (chainName: string, signer: Address) => ({
-      tenantId,
-      chainId: chain(chainName),
-      chainHash: bytesToHex(hashOf(chainName)),
-      ipfsCid: "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy",
-      signer,
-      recipient: zeroAddress,
-      amount: 0n,
-      deadline: 2_000_000_000n,
-    });
-    const signature = `0x${"11".repeat(65)}` as Hex;
-    const txHash = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as Hex;
+  describe("authorisedSigner", () => {
+    const signer = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" as Address;
+    const own = `0x${"ab".repeat(32)}` as Hex;
+    const other = `0x${"cd".repeat(32)}` as Hex;
+    const anchored = { transaction: { hash: own }, log: { logIndex: 4 } };
 
-    it("decodes an anchorBatch input once per transaction and gives each chain id its signer", () => {
-      const input = encodeFunctionData({
-        abi: processAnchorRegistryAbi,
-        functionName: "anchorBatch",
-        args: [
-          [message("chain-1", signerA), message("chain-2", signerB), message("chain-1", signerB)],
-          [signature, signature, signature],
-        ],
-      });
-      const signerOf = transactionSigners();
-      const tx = { hash: txHash(1), input };
-      expect(signerOf(tx, chain("chain-1"))).to.equal(signerA); // the first message naming it, as anchorSignerFromInput
-      expect(signerOf(tx, chain("chain-1"))).to.equal(anchorSignerFromInput(input, chain("chain-1")));
-      expect(signerOf(tx, chain("chain-2"))).to.equal(signerB);
-      expect(signerOf(tx, chain("chain-3"))).to.equal(undefined);
-      // Decoded once for the hash: later logs of the same transaction use the decoded batch, not the input.
-      expect(signerOf({ hash: txHash(1), input: "0x" }, chain("chain-2"))).to.equal(signerB);
-      // Another transaction is decoded anew.
-      expect(signerOf({ hash: txHash(2), input: "0x" }, chain("chain-2"))).to.equal(undefined);
+    it("takes the signer of the AnchorAuthorised logged earlier in the anchor's own transaction", () => {
+      expect(authorisedSigner({ signer, transactionHash: own, logIndex: 3 }, anchored)).to.equal(signer);
+      // Ponder stores hex lowercased; the event's hash may come in either case.
+      const upper = { transaction: { hash: `0x${"AB".repeat(32)}` as Hex }, log: { logIndex: 4 } };
+      expect(authorisedSigner({ signer, transactionHash: own, logIndex: 3 }, upper)).to.equal(signer);
     });
 
-    it("reads the signer of a plain anchor call", () => {
-      const input = encodeFunctionData({
-        abi: processAnchorRegistryAbi,
-        functionName: "anchor",
-        args: [message("chain-9", signerB), signature],
-      });
-      const signerOf = transactionSigners();
-      expect(signerOf({ hash: txHash(3), input }, chain("chain-9"))).to.equal(signerB);
+    it("gives no signer, not a guess, when no AnchorAuthorised was logged for the anchor", () => {
+      expect(authorisedSigner(null, anchored)).to.equal(null);
+      expect(authorisedSigner(undefined, anchored)).to.equal(null);
     });
 
-    it("gives no signer for the input of a call to another contract", () => {
-      // An ERC-20 transfer: a call to another contract (a token, a multisig), not the registry.
-      const input = encodeFunctionData({ abi: erc20Abi, functionName: "transfer", args: [signerA, 1n] });
-      const signerOf = transactionSigners();
-      expect(signerOf({ hash: txHash(4), input }, chain("chain-1"))).to.equal(undefined);
-      expect(signerOf({ hash: txHash(5), input: "0x" }, chain("chain-1"))).to.equal(undefined);
+    it("gives no signer for an AnchorAuthorised of another transaction or logged after the anchor", () => {
+      expect(authorisedSigner({ signer, transactionHash: other, logIndex: 3 }, anchored)).to.equal(null);
+      expect(authorisedSigner({ signer, transactionHash: own, logIndex: 5 }, anchored)).to.equal(null);
+      expect(authorisedSigner({ signer, transactionHash: own, logIndex: 4 }, anchored)).to.equal(null);
     });
   });
 });
