@@ -74,6 +74,8 @@ function object(value: unknown, field: string): Json {
 
 function text(value: unknown, field: string): string {
   if (typeof value !== "string" || value.length === 0) fail(field, "must be a non-empty string");
+  // JSON can escape a lone surrogate ("\ud800"), which has no UTF-8 form and so no RFC 8785 serialization.
+  if (!value.isWellFormed()) fail(field, "contains a lone UTF-16 surrogate");
   return value;
 }
 
@@ -147,8 +149,16 @@ export function validateChainscript(value: unknown): Chainscript {
     chainSignature: signature(c.chainSignature, "chainSignature"),
   };
   if (c.externalInputs === undefined) return result;
-  if (!Array.isArray(c.externalInputs)) fail("externalInputs", "must be an array of hex hashes");
-  return { ...result, externalInputs: c.externalInputs.map((h, i) => hashHex(h, `externalInputs.${i}`)) };
+  if (!Array.isArray(c.externalInputs) || c.externalInputs.length === 0) {
+    fail("externalInputs", "must be a non-empty array of hex hashes (omitted when there are none)");
+  }
+  const externalInputs = c.externalInputs.map((h, i) => hashHex(h, `externalInputs.${i}`));
+  // One spelling per set: sorted and without duplicates, as the builder writes it (docs/decisions/017).
+  externalInputs.forEach((h, i) => {
+    if (i > 0 && h <= (externalInputs[i - 1] as string))
+      fail(`externalInputs.${i}`, "must sort after the one before it");
+  });
+  return { ...result, externalInputs };
 }
 
 /** Parses chainscript bytes (UTF-8 JSON) and checks its shape. */
