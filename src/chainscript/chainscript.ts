@@ -152,8 +152,16 @@ export function validateChainscript(value: unknown): Chainscript {
     chainSignature: signature(c.chainSignature, "chainSignature"),
   };
   if (c.externalInputs === undefined) return result;
-  if (!Array.isArray(c.externalInputs)) fail("externalInputs", "must be an array of hex hashes");
-  return { ...result, externalInputs: c.externalInputs.map((h, i) => hashHex(h, `externalInputs.${i}`)) };
+  if (!Array.isArray(c.externalInputs) || c.externalInputs.length === 0) {
+    fail("externalInputs", "must be a non-empty array of hex hashes (omitted when there are none)");
+  }
+  const externalInputs = c.externalInputs.map((h, i) => hashHex(h, `externalInputs.${i}`));
+  // One spelling per set: sorted and without duplicates, as the builder writes it (docs/decisions/017).
+  externalInputs.forEach((h, i) => {
+    if (i > 0 && h <= (externalInputs[i - 1] as string))
+      fail(`externalInputs.${i}`, "must sort after the one before it");
+  });
+  return { ...result, externalInputs };
 }
 
 /** Parses chainscript bytes (UTF-8 JSON) and checks its shape. */

@@ -119,8 +119,9 @@ function uint(fields: Fields, key: string, parent: string, max = Number.MAX_SAFE
   const value = fields[key];
   const field = path(parent, key);
   if (typeof value === "bigint" && value >= 0n && value <= BigInt(max)) return Number(value);
-  if (typeof value !== "number" || !Number.isInteger(value))
-    fail(field, `must be an unsigned integer, got ${describe(value)}`);
+  // −0 is whole but CBOR writes it as the float f9 80 00, never as an integer: it would be a second encoding of 0.
+  if (typeof value !== "number" || !Number.isInteger(value) || Object.is(value, -0))
+    fail(field, `must be an unsigned integer, got ${Object.is(value, -0) ? "−0" : describe(value)}`);
   if (value < 0) fail(field, `must not be negative, got ${value}`);
   if (value > max) fail(field, `must be at most ${max}, got ${value}`);
   return value;
@@ -128,6 +129,8 @@ function uint(fields: Fields, key: string, parent: string, max = Number.MAX_SAFE
 
 function seed(value: unknown, field: string): bigint {
   if (typeof value === "number") {
+    // −0 would become seed 0 here while its CBOR is a float: a second encoding of the same packet.
+    if (Object.is(value, -0)) fail(field, "must be an unsigned integer, got −0");
     if (!Number.isSafeInteger(value))
       fail(field, "must be an unsigned integer (pass seeds above 2^53 − 1 as a bigint)");
     value = BigInt(value);

@@ -66,3 +66,26 @@ describe("chainscript signature fields", () => {
     );
   });
 });
+
+describe("chainscript fields with one spelling", () => {
+  const hashes = ["aa", "bb"].map((c) => c.repeat(32));
+  const problems: [string, Record<string, unknown>, string][] = [
+    ["an empty externalInputs", { externalInputs: [] }, "externalInputs"],
+    ["unsorted externalInputs", { externalInputs: [hashes[1], hashes[0]] }, "externalInputs.1"],
+    ["a repeated external input", { externalInputs: [hashes[0], hashes[0]] }, "externalInputs.1"],
+    ["a lone surrogate in an id", { processId: "batch-\ud800" }, "processId"],
+  ];
+  for (const [what, change, field] of problems) {
+    it(`rejects ${what} as ${field}`, async () => {
+      const { built } = await threeStageRun();
+      expect(() => validateChainscript({ ...built.chainscript, ...change }))
+        .to.throw(InvalidChainscriptError)
+        .with.property("field", field);
+    });
+  }
+
+  it("accepts sorted, distinct externalInputs", async () => {
+    const { built } = await threeStageRun();
+    expect(validateChainscript({ ...built.chainscript, externalInputs: hashes }).externalInputs).to.deep.equal(hashes);
+  });
+});

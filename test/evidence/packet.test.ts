@@ -82,6 +82,10 @@ describe("evidence packets", () => {
       ["a seed above 2^64 − 1", { inputs: { ...inputs, seed: 2n ** 64n } }, "inputs.seed", /at most 2\^64/],
       ["an unsafe number seed", { inputs: { ...inputs, seed: 2 ** 60 } }, "inputs.seed", /bigint/],
       ["a negative timestamp", { timestamp: -5 }, "timestamp", /must not be negative/],
+      // −0 is CBOR f9 8000: accepting it would give these packets a second encoding (docs/decisions/017).
+      ["a −0 timestamp", { timestamp: -0 }, "timestamp", /unsigned integer, got −0/],
+      ["a −0 duration", { execution: { ...execution, durationMs: -0 } }, "execution.durationMs", /got −0/],
+      ["a −0 seed", { inputs: { ...inputs, seed: -0 } }, "inputs.seed", /unsigned integer, got −0/],
       ["a timestamp after year 9999", { timestamp: 253_402_300_800_000 }, "timestamp", /at most 253402300799999/],
       ["an unknown field", { colour: "red" }, "colour", /not a field of a version 1.0 packet/],
       ["an unknown nested field", { outputs: { ...outputs, format: "png" } }, "outputs.format", /not a field/],
