@@ -268,7 +268,7 @@ describe("CAR reader fuzzing", () => {
    * Inputs the fuzzer found that src/storage/car.ts mishandles. The storage
    * engineer's CAR fix is meant to make these pass; until then they fail here.
    */
-  describe("regressions (open: src/storage/car.ts)", () => {
+  describe("regressions", () => {
     const expectRejected = (car: Uint8Array, readers = READERS) => {
       for (const [name, read] of readers) {
         const error = thrownBy(read, car);
