@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { encodeAbiParameters, type Hex, keccak256, toHex } from "viem";
+import { encodeAbiParameters, type Hex, keccak256, pad, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { certificateId, resolveCertificateUri } from "../../src/anchor/certificate.ts";
 import { anchorDigest, anchorTypes, REGISTRY_DOMAIN_NAME, REGISTRY_DOMAIN_VERSION } from "../../src/anchor/eip712.ts";
@@ -58,17 +58,25 @@ describe("ProcessAnchorRegistry (TypeScript)", () => {
   });
 
   describe("anchor", () => {
-    it("accepts a signature relayed by another account and emits exactly ProcessAnchored", async () => {
+    it("accepts a signature relayed by another account and emits AnchorAuthorised naming the signer, then exactly ProcessAnchored", async () => {
       const message = anchorMessage(d.signer.address);
       const signature = await sign(d.signer, d.domain, message);
       const tx = await d.registry.connect(d.relayer).anchor(message, signature);
       const receipt = await tx.wait();
       const block = await d.ethers.provider.getBlock(receipt?.blockNumber ?? 0);
       const logs = receipt?.logs ?? [];
-      expect(logs).to.have.length(1);
+      expect(logs).to.have.length(2);
+      // The relayer sent it, and the registry names the signer who authorised it.
+      const authorised = keccak256(new TextEncoder().encode("AnchorAuthorised(bytes32,bytes32,address)"));
+      expect(logs[0]?.topics).to.deep.equal([
+        authorised,
+        message.tenantId,
+        message.chainId,
+        pad(d.signer.address.toLowerCase() as Hex),
+      ]);
       const topic0 = keccak256(new TextEncoder().encode("ProcessAnchored(bytes32,bytes32,bytes32,string,uint256)"));
-      expect(logs[0]?.topics).to.deep.equal([topic0, message.tenantId, message.chainId]);
-      const parsed = d.registry.interface.parseLog(logs[0] as unknown as { topics: string[]; data: string });
+      expect(logs[1]?.topics).to.deep.equal([topic0, message.tenantId, message.chainId]);
+      const parsed = d.registry.interface.parseLog(logs[1] as unknown as { topics: string[]; data: string });
       expect(parsed?.name).to.equal("ProcessAnchored");
       expect([...(parsed?.args ?? [])]).to.deep.equal([
         message.tenantId,
