@@ -301,12 +301,12 @@ describe("indexer verification (indexer/src/verification.ts)", function () {
       }
     });
 
-    it("skips the signer check for a call that names no signer, as the verifier does", async () => {
+    it("fails the signer check for an anchor whose signer is unknown, as the verifier does", async () => {
       const run = await threeStageRun(undefined, undefined, freshChainId());
       const indexed = { ...(await anchored(run)), signer: null };
       const report = await verifyIndexedAnchor(pinnedAt(indexed.blockNumber), indexed, chain.registry, settings);
-      expect(report.verdict).to.equal("valid");
-      expect(report.checks.find((c) => c.id === "anchor.signer")?.status).to.equal("skip");
+      expect(report.verdict).to.equal("invalid");
+      expect(report.firstFailure?.check).to.equal("anchor.signer");
     });
 
     it("with POP_INDEXER_CACHE_DIR, verifies again from verified blocks on disk when the gateway is gone", async () => {
