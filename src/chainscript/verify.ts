@@ -286,8 +286,10 @@ export async function verifyChainscript(parameters: VerifyChainscriptParameters)
   );
   for (const [i, ok] of results.entries()) onResult[i]?.(ok);
 
-  if (lineageSteps.every((step) => step !== undefined) && lineageSteps.length === entries.length) {
-    const problems = checkLineage(lineageSteps as LineageStep[], new Set(chain.externalInputs ?? []));
+  // Lineage needs every entry's packet: one unreadable packet leaves it unchecked.
+  const known = lineageSteps.filter((step): step is LineageStep => step !== undefined);
+  if (known.length === entries.length) {
+    const problems = checkLineage(known, new Set(chain.externalInputs ?? []));
     for (const problem of problems) checks.lineage.fail(problem.message, problem.entry);
     checks.lineage.pass(entries.length - new Set(problems.map((p) => p.entry)).size);
   } else {

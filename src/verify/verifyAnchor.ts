@@ -1,5 +1,6 @@
 import type { Address, Hex, PublicClient } from "viem";
 import { toOnchainId } from "../anchor/ids.ts";
+import type { AnchorLog } from "../anchor/registryReads.ts";
 import { Check, summarize } from "../chainscript/report.ts";
 import { agreeingView, askAll, pinnedBlock, RpcDisagreementError, RpcUnreachableError, rpcNames } from "./agreement.ts";
 import { type AnchorRecord, readAnchorRecord } from "./anchorRecord.ts";
@@ -62,6 +63,20 @@ async function readAgreedAnchor(
 }
 
 /**
+ * The one ProcessAnchored log of the record and the signer its AnchorAuthorised
+ * event names (undefined without one: anchor.signer then fails), or why there
+ * is no such anchor (`never`: the sentence for no log at all).
+ */
+function theAnchor(record: AnchorRecord, never: string): { log: AnchorLog; signer: Address | undefined } | string {
+  const [log, ...more] = record.logs;
+  if (log === undefined) return never;
+  if (more.length > 0) return `${record.logs.length} ProcessAnchored logs instead of one`;
+  if (record.signers.length > 1)
+    return `${record.signers.length} AnchorAuthorised events for one anchor instead of one`;
+  return { log, signer: record.signers[0] };
+}
+
+/**
  * The 4-step verification protocol (DESIGN.md) with no data from the operator:
  * (1) the anchor's block, its ProcessAnchored log and the AnchorAuthorised
  * event naming its signer; (2) the chainscript by its anchored CID from
@@ -121,24 +136,22 @@ export async function verifyAnchor(
     return stopped();
   }
   const { current, record } = step;
-  const { logs, signers } = record;
-  const logProblem =
-    logs.length === 0
-      ? `${parameters.chainId} was never anchored for tenant ${parameters.tenantId} (as of block ${current})`
-      : logs.length > 1
-        ? `${logs.length} ProcessAnchored logs instead of one`
-        : signers.length > 1
-          ? `${signers.length} AnchorAuthorised events for one anchor instead of one`
-          : undefined;
-  const log = logs[0];
-  if (!logCheck.expect(logProblem === undefined, logProblem ?? "") || log === undefined) return stopped();
+  const found = theAnchor(
+    record,
+    `${parameters.chainId} was never anchored for tenant ${parameters.tenantId} (as of block ${current})`,
+  );
+  if (typeof found === "string") {
+    logCheck.fail(found);
+    return stopped();
+  }
+  logCheck.pass();
+  const { log, signer } = found;
 
   const view = agreeingView(
     live.map(({ client }) => registryView(client, parameters.registry)),
     current,
     live.map(({ name }) => name),
   );
-  const signer = signers[0];
   const anchored = await checkAnchoredIn(
     view,
     { ...log, tenantId, chainId, ...(signer === undefined ? {} : { signer }) },

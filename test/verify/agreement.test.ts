@@ -11,6 +11,7 @@ import {
   RpcDisagreementError,
   RpcUnreachableError,
 } from "../../src/verify/agreement.ts";
+import { describe as describeError } from "../../src/verify/describe.ts";
 import type { RegistryView } from "../../src/verify/registryView.ts";
 
 const TENANT = toOnchainId("studio-aurora");
@@ -120,6 +121,20 @@ describe("agreement of several RPC endpoints", () => {
 
     it("cannot pin a block without endpoints", async () => {
       await rejects(() => pinnedBlock([]), RpcUnreachableError);
+    });
+  });
+
+  describe("describe (one line about a failure, as reports show it)", () => {
+    it("gives a project error's short message, with its details when it has some", () => {
+      expect(describeError(new RpcUnreachableError("RPC 2 did not answer x."))).to.equal("RPC 2 did not answer x.");
+      expect(describeError(new RpcUnreachableError("RPC 2 did not answer x.", { details: "timeout" }))).to.equal(
+        "RPC 2 did not answer x. timeout",
+      );
+    });
+
+    it("gives another error's first line, and anything else as text", () => {
+      expect(describeError(new Error("socket hang up\n    at stack"))).to.equal("socket hang up");
+      expect(describeError(42)).to.equal("42");
     });
   });
 

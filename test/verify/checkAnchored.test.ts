@@ -10,7 +10,7 @@ import { Check, summarize } from "../../src/chainscript/report.ts";
 import { contentCid } from "../../src/evidence/cid.ts";
 import { type GatewayServer, startGateway } from "../../src/storage/gateway.ts";
 import { LocalStore } from "../../src/storage/local.ts";
-import { agreeingView } from "../../src/verify/agreement.ts";
+import { agreeingView, RpcDisagreementError, RpcUnreachableError } from "../../src/verify/agreement.ts";
 import { registryView, type ViewClient } from "../../src/verify/registryView.ts";
 import {
   type AnchoredLog,
@@ -61,6 +61,7 @@ function fakeClient(state: Partial<RegistryState> = {}) {
 describe("checkAnchored (steps 2 to 4 for a known log, against a fake registry and a real gateway)", function () {
   this.timeout(30_000);
   let dir: string;
+  let store: LocalStore;
   let gateway: GatewayServer;
   let run: Run;
   let log: AnchoredLog;
@@ -73,7 +74,7 @@ describe("checkAnchored (steps 2 to 4 for a known log, against a fake registry a
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "pop-check-anchored-"));
-    const store = new LocalStore(dir);
+    store = new LocalStore(dir);
     gateway = await startGateway(store);
     run = await threeStageRun();
     for (const packet of run.packets) await store.add(packet.bytes);
@@ -175,6 +176,36 @@ describe("checkAnchored (steps 2 to 4 for a known log, against a fake registry a
     });
   });
 
+  describe("content", () => {
+    it("cannot complete while a packet is unavailable", async () => {
+      // Dated a minute earlier than the main run, so none of its packets is already on the gateway.
+      const start = (run.built.chainscript.entries[0]?.timestamp as number) - 60_000;
+      const partial = await threeStageRun(undefined, undefined, "0d3f6a2e-9c41-4b7a-8e15-000000000001", start);
+      for (const packet of partial.packets.slice(0, 2)) await store.add(packet.bytes);
+      await store.add(partial.built.bytes);
+      const report = await verify(
+        {},
+        {
+          chainId: toOnchainId(partial.built.chainscript.chainId),
+          chainHash: `0x${partial.built.chainscript.chainHash}`,
+          ipfsCid: partial.built.cid,
+        },
+      );
+      expect(report.verdict).to.equal("incomplete");
+      expect(report.firstFailure).to.deep.include({ check: "packets.available", entry: 2 });
+      expect(report.packets?.size).to.equal(2);
+    });
+
+    it("calls anchored content that is not a chainscript invalid (chainscript.format)", async () => {
+      const bytes = new TextEncoder().encode("[]");
+      await store.add(bytes);
+      const report = await verify({}, { ipfsCid: await contentCid(bytes) });
+      expect(report.verdict).to.equal("invalid");
+      expect(report.firstFailure?.check).to.equal("chainscript.format");
+      expect(report.checks.find((c) => c.id === "anchor.binding")?.status).to.equal("skip");
+    });
+  });
+
   describe("dates against the anchor's block time", () => {
     // The latest second of block time at which the last packet is not yet too late.
     const earliest = () => BigInt(Math.ceil((last - CLOCK_SKEW_MS) / 1000));
@@ -261,6 +292,33 @@ describe("checkAnchored (steps 2 to 4 for a known log, against a fake registry a
         thrown = error;
       });
       expect(thrown).to.be.instanceOf(RegistryError);
+    });
+
+    it("throws endpoint failures and disagreements when the caller gives no rpc checks to report them in", async () => {
+      const failing: ViewClient = { readContract: () => Promise.reject(new Error("connection refused")) };
+      const honest = registryView(fakeClient().client, registry);
+      const thrown = async (view: ReturnType<typeof agreeingView>) =>
+        checkAnchoredIn(view, log, parameters()).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect(await thrown(agreeingView([honest, registryView(failing, registry)], 99n))).to.be.instanceOf(
+        RpcUnreachableError,
+      );
+      const liar = registryView(fakeClient({ allowedNow: false }).client, registry);
+      expect(await thrown(agreeingView([honest, liar], 99n))).to.be.instanceOf(RpcDisagreementError);
+    });
+
+    it("throws other errors even with rpc checks: only endpoint failures are reported as such", async () => {
+      const failing: ViewClient = { readContract: () => Promise.reject(new Error("connection refused")) };
+      const rpc = rpcChecks();
+      let thrown: unknown;
+      await checkAnchoredIn(registryView(failing, registry), log, parameters(), rpc).catch((error: unknown) => {
+        thrown = error;
+      });
+      expect(thrown).to.be.instanceOf(RegistryError);
+      expect(rpc.reachable.result().checked).to.equal(0);
+      expect(rpc.agreement.result().checked).to.equal(0);
     });
   });
 });

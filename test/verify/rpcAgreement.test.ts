@@ -156,11 +156,15 @@ describe("verifyAnchor with several RPC endpoints, one of them lying", function 
       check: "anchor.log",
       message: "2 ProcessAnchored logs instead of one",
     });
+    // Steps 2 to 4 do not start from a log that is not exactly one.
+    expect(logs.checks.find((c) => c.id === "chainscript.available")?.status).to.equal("skip");
     const signers = await withLiar(twice(eventTopic.AnchorAuthorised), parameters, "liar alone");
     expect(signers.firstFailure).to.deep.include({
       check: "anchor.log",
       message: "2 AnchorAuthorised events for one anchor instead of one",
     });
+    expect(signers.checks.find((c) => c.id === "chainscript.available")?.status).to.equal("skip");
+    expect(signers.anchor).to.equal(undefined);
   });
 
   it("cannot complete when the endpoints disagree about anchorCount or the anchor's block", async () => {
