@@ -15,12 +15,20 @@ import { checkLineage, type LineageStep } from "./lineage.ts";
 import { buildReport, Check, type VerificationReport } from "./report.ts";
 import { chainSigningMessage, computeChainHash, entrySigningMessage } from "./signing.ts";
 
+/** A key that exists but does not count at the time asked, with the sentence that says why. */
+export interface KeyRejection {
+  readonly rejected: string;
+}
+
+/** A key's public key, a rejection with its reason, or undefined for a key id that resolves to nothing. */
+export type KeyResolution = Uint8Array | KeyRejection | undefined;
+
 /**
- * The Ed25519 public key of `keyId` that was valid at time `at` (ms), or
- * undefined when there is none. The on-chain registry answers this later; a
+ * The Ed25519 public key of `keyId` that was valid at time `at` (ms), or why
+ * there is none. The on-chain registry answers this for an anchored chain; a
  * fixed key answers it on the command line.
  */
-export type KeyResolver = (keyId: string, at: number) => Uint8Array | undefined | Promise<Uint8Array | undefined>;
+export type KeyResolver = (keyId: string, at: number) => KeyResolution | Promise<KeyResolution>;
 
 /** Packet bytes by CID, or undefined when unavailable. Bytes are checked against the CID here. */
 export type PacketSource =
@@ -40,6 +48,12 @@ export interface VerifyChainscriptParameters {
   readonly cid?: string;
   /** Worker threads for signature checks; default one per core. */
   readonly threads?: number;
+  /**
+   * The latest time (ms) an entry or packet may carry: an anchored chain's
+   * block time plus the clock skew. Without it, `entries.time` and
+   * `packets.time` are not checked.
+   */
+  readonly notAfter?: number;
 }
 
 export interface ChainVerificationReport extends VerificationReport {
@@ -58,6 +72,9 @@ function createChecks() {
       "entries.previousHash",
       "each entry's previousHash is the packetHash before it (null for entry 0)",
     ),
+    entriesTime: new Check("entries.time", "no entry is dated after the anchor's block time (beyond the clock skew)", {
+      optional: true,
+    }),
     chainHash: new Check("chain.hash", "chainHash is SHA-256 of the packet hashes in sequence order"),
     chainKey: new Check("chain.key", "the chain's signingKeyId resolves to a key valid at the chain's last entry"),
     chainSignature: new Check("chain.signature", "chainSignature verifies under the chain key"),
@@ -69,6 +86,9 @@ function createChecks() {
       "every packet is a valid, deterministically encoded version 1.0 packet",
     ),
     binding: new Check("packets.binding", "every packet has the chain's tenant and process and the entry's timestamp"),
+    packetsTime: new Check("packets.time", "no packet is dated after the anchor's block time (beyond the clock skew)", {
+      optional: true,
+    }),
     packetKeys: new Check("packets.key", "every packet's signingKeyId resolves to a key valid at the packet's time"),
     packetSignatures: new Check("packets.signature", "every packet signature verifies under its key"),
     lineage: new Check("lineage", "every input asset is an earlier entry's output or a declared external input"),
@@ -76,6 +96,15 @@ function createChecks() {
 }
 
 const AVAILABILITY = new Set(["packets.available"]);
+
+const isoMs = (ms: number) => new Date(ms).toISOString();
+
+/** The sentence for a key that does not resolve to a public key. */
+function keyProblem(keyId: string, at: number, resolved: KeyRejection | undefined): string {
+  return resolved === undefined
+    ? `no key "${keyId}" valid at ${isoMs(at)}`
+    : `key "${keyId}" does not count at ${isoMs(at)}: ${resolved.rejected}`;
+}
 
 async function fetchPacket(source: PacketSource, cid: string): Promise<Uint8Array | undefined> {
   return typeof source === "function" ? source(cid) : source.get(cid);
@@ -121,6 +150,13 @@ export async function verifyChainscript(parameters: VerifyChainscriptParameters)
       `previousHash is ${entry.previousHash}, expected ${previous}`,
       i,
     );
+    if (parameters.notAfter !== undefined) {
+      checks.entriesTime.expect(
+        entry.timestamp <= parameters.notAfter,
+        `the entry is dated ${isoMs(entry.timestamp)}, after ${isoMs(parameters.notAfter)} (the anchor's block time plus the clock skew)`,
+        i,
+      );
+    }
     const earlier = seen.get(entry.packetHash);
     checks.unique.expect(earlier === undefined, `the packet of entry ${earlier} appears again`, i);
     seen.set(entry.packetHash, i);
@@ -141,13 +177,9 @@ export async function verifyChainscript(parameters: VerifyChainscriptParameters)
 
   const chainTime = entries.reduce((latest, entry) => Math.max(latest, entry.timestamp), 0);
   const chainKey = await parameters.resolveKey(chain.signingKeyId, chainTime);
-  if (
-    checks.chainKey.expect(
-      chainKey !== undefined,
-      `no key "${chain.signingKeyId}" valid at ${new Date(chainTime).toISOString()}`,
-    )
-  ) {
-    const publicKey = chainKey as Uint8Array;
+  if (chainKey instanceof Uint8Array) {
+    checks.chainKey.pass();
+    const publicKey = chainKey;
     queue(
       {
         publicKey,
@@ -164,6 +196,7 @@ export async function verifyChainscript(parameters: VerifyChainscriptParameters)
       );
     });
   } else {
+    checks.chainKey.fail(keyProblem(chain.signingKeyId, chainTime, chainKey));
     checks.chainSignature.skip();
     checks.entrySignatures.skip(entries.length);
   }
@@ -173,6 +206,7 @@ export async function verifyChainscript(parameters: VerifyChainscriptParameters)
     checks.integrity,
     checks.packetFormat,
     checks.binding,
+    checks.packetsTime,
     checks.packetKeys,
     checks.packetSignatures,
   ];
@@ -222,19 +256,22 @@ export async function verifyChainscript(parameters: VerifyChainscriptParameters)
             ? `the packet's timestamp is ${packet.timestamp}, the entry's ${entry.timestamp}`
             : undefined;
     checks.binding.expect(mismatch === undefined, mismatch ?? "", i);
+    if (parameters.notAfter !== undefined) {
+      checks.packetsTime.expect(
+        packet.timestamp <= parameters.notAfter,
+        `the packet is dated ${isoMs(packet.timestamp)}, after ${isoMs(parameters.notAfter)} (the anchor's block time plus the clock skew)`,
+        i,
+      );
+    }
     lineageSteps[i] = { inputs: packet.inputs.assetHashes ?? [], output: packet.outputs.assetHash };
     const key = await parameters.resolveKey(packet.signingKeyId, packet.timestamp);
-    if (
-      !checks.packetKeys.expect(
-        key !== undefined,
-        `no key "${packet.signingKeyId}" valid at ${new Date(packet.timestamp).toISOString()}`,
-        i,
-      )
-    ) {
+    if (!(key instanceof Uint8Array)) {
+      checks.packetKeys.fail(keyProblem(packet.signingKeyId, packet.timestamp, key), i);
       checks.packetSignatures.skip();
       continue;
     }
-    queue({ publicKey: key as Uint8Array, message: signingMessage, signature: packet.signature }, (ok) =>
+    checks.packetKeys.pass();
+    queue({ publicKey: key, message: signingMessage, signature: packet.signature }, (ok) =>
       checks.packetSignatures.expect(ok, "the packet signature does not verify under its key", i),
     );
   }
@@ -245,8 +282,10 @@ export async function verifyChainscript(parameters: VerifyChainscriptParameters)
   );
   for (const [i, ok] of results.entries()) onResult[i]?.(ok);
 
-  if (lineageSteps.every((step) => step !== undefined) && lineageSteps.length === entries.length) {
-    const problems = checkLineage(lineageSteps as LineageStep[], new Set(chain.externalInputs ?? []));
+  // Lineage needs every entry's packet: one unreadable packet leaves it unchecked.
+  const known = lineageSteps.filter((step): step is LineageStep => step !== undefined);
+  if (known.length === entries.length) {
+    const problems = checkLineage(known, new Set(chain.externalInputs ?? []));
     for (const problem of problems) checks.lineage.fail(problem.message, problem.entry);
     checks.lineage.pass(entries.length - new Set(problems.map((p) => p.entry)).size);
   } else {

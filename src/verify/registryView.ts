@@ -21,14 +21,15 @@ export interface ViewClient {
 
 /**
  * The registry's records verification reads, by on-chain ids. Without a block
- * number a read is at the client's current block: the latest for a public
- * client, the block being indexed for Ponder's.
+ * number a read is "now": the latest block for one public client, the block
+ * being indexed for Ponder's, and one pinned block for several endpoints
+ * (agreement.ts).
  */
 export interface RegistryView {
   anchorCount(tenantId: Hex, blockNumber: bigint): Promise<bigint>;
   isAnchorSigner(tenantId: Hex, signer: Address, blockNumber?: bigint): Promise<boolean>;
   /** The key's record, or null when the tenant had no key with this id. */
-  signingKey(tenantId: Hex, keyId: Hex, blockNumber: bigint): Promise<SigningKeyRecord | null>;
+  signingKey(tenantId: Hex, keyId: Hex, blockNumber?: bigint): Promise<SigningKeyRecord | null>;
 }
 
 /**

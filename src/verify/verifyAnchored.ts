@@ -8,8 +8,20 @@ import { InvalidCidError } from "../storage/errors.ts";
 import type { FsBlockstore } from "../storage/fsBlockstore.ts";
 import { DEFAULT_RETRY } from "../storage/http.ts";
 import { CHAINSCRIPT_CONTENT, PACKET_CONTENT, type RetrieveParameters, retrieve } from "../storage/retrieve.ts";
+import { RpcDisagreementError, RpcUnreachableError } from "./agreement.ts";
+import { describe } from "./describe.ts";
 import { registryKeyResolver } from "./keys.ts";
-import { registryView, type ViewClient } from "./registryView.ts";
+import { type RegistryView, registryView, type ViewClient } from "./registryView.ts";
+import { signerProblem } from "./signer.ts";
+
+export { describe } from "./describe.ts";
+
+/**
+ * How long after its anchor's block time a packet or entry may be dated (5
+ * minutes): the pipeline's clocks and the block producer's differ by seconds,
+ * not minutes, so anything later was dated after the fact.
+ */
+export const CLOCK_SKEW_MS = 5 * 60_000;
 
 /** How content is fetched: gateways, cache, limits. */
 export interface ContentParameters {
@@ -35,13 +47,17 @@ export interface AnchorFacts {
   readonly ipfsCid: string;
   /** Block time of the anchor, unix seconds. */
   readonly timestamp: bigint;
-  /** The account whose EIP-712 signature (or call) authorised it, when the transaction input shows it. */
+  /**
+   * The account whose EIP-712 signature (or `anchorDirect` call) authorised it, as the registry's
+   * AnchorAuthorised event of the anchor's block names it; absent when no such event exists, and then
+   * `anchor.signer` fails.
+   */
   readonly signer?: Address;
   /** The tenant's anchorCount as of the anchor's block. */
   readonly anchorCount?: bigint;
 }
 
-/** One `ProcessAnchored` log with its on-chain ids, and the signer its transaction's input names. */
+/** One `ProcessAnchored` log with its on-chain ids, and the signer its block's AnchorAuthorised event names. */
 export interface AnchoredLog extends Omit<AnchorFacts, "anchorCount"> {
   /** keccak256 of the tenant's string id, as logged. */
   readonly tenantId: Hex;
@@ -67,13 +83,6 @@ export const AVAILABILITY: ReadonlySet<string> = new Set([
   "chainscript.available",
   "packets.available",
 ]);
-
-/** One line about a failure: the short message and, for the project's errors, its details (e.g. each gateway's outcome). */
-export function describe(error: unknown): string {
-  if (error instanceof BaseError)
-    return error.details === undefined ? error.shortMessage : `${error.shortMessage} ${error.details}`;
-  return error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
-}
 
 function retrieval(parameters: ContentParameters): RetrieveParameters {
   return {
@@ -109,45 +118,72 @@ async function fetchAll(cids: readonly string[], parameters: ContentParameters):
 /** The checks of steps 2 and 3 that come before the chainscript's own, in the order they are reported. */
 export function anchoredChecks() {
   return {
-    // Optional: a call through another contract (a multisig) does not show the signer; the contract checked it anyway.
-    signer: new Check("anchor.signer", "the authorising signer was allowed at the anchor and still is", {
-      optional: true,
-    }),
+    signer: new Check(
+      "anchor.signer",
+      "the registry's AnchorAuthorised event names the authorising signer, allowed at the anchor and still",
+    ),
     available: new Check("chainscript.available", "a gateway served bytes matching the anchored CID"),
     binding: new Check("anchor.binding", "the chainscript's tenant, chain id and chainHash are the anchored ones"),
   };
 }
 
+/** The step-1 checks a multi-endpoint caller owns, into which checkAnchoredIn reports endpoint failures. */
+export interface RpcChecks {
+  readonly reachable: Check;
+  readonly agreement: Check;
+}
+
+interface AnchoredResults {
+  checks: CheckResult[];
+  extra: Omit<AnchorVerificationReport, keyof VerificationReport>;
+}
+
 /**
  * Steps 2 to 4 of the verification protocol for an anchor whose log is known
- * (step 1 is `verifyAnchor`'s, or the indexer's, which saw the log): the
- * authorising signer and anchorCount at the anchor's block, the chainscript by
- * its anchored CID, its binding to the log, every packet under the keys the
- * registry held at the anchor's block, the hash chain, signatures and lineage.
+ * (step 1 is `verifyAnchor`'s, or the indexer's, which saw the log), reading
+ * the registry through `view`: the authorising signer (anchor.signer) and
+ * anchorCount, the chainscript by its anchored CID, its binding to the log,
+ * every packet under the key rule (keys.ts), dates against the anchor's block
+ * time, the hash chain, signatures and lineage. With `rpc`, endpoints that
+ * fail or disagree are reported there (verdict incomplete) instead of thrown.
  * Returns the check results in protocol order, to be summarised with step 1's.
  */
-export async function checkAnchored(
-  client: ViewClient,
+export async function checkAnchoredIn(
+  view: RegistryView,
   log: AnchoredLog,
   parameters: VerifyAnchoredParameters,
-): Promise<{ checks: CheckResult[]; extra: Omit<AnchorVerificationReport, keyof VerificationReport> }> {
+  rpc?: RpcChecks,
+): Promise<AnchoredResults> {
   const checks = anchoredChecks();
-  const results = (chainChecks: readonly CheckResult[] = []) => [
-    ...Object.values(checks).map((c) => c.result()),
-    ...chainChecks,
-  ];
-  const registry = registryView(client, parameters.registry);
+  const { tenantId: _tenant, chainId: _chain, ...facts } = log;
+  // What is known without the registry, in case an endpoint fails before more is.
+  let outcome: { chainChecks: readonly CheckResult[]; extra: AnchoredResults["extra"] } = {
+    chainChecks: [],
+    extra: { anchor: facts },
+  };
+  try {
+    outcome = await runAnchored(view, log, parameters, checks);
+  } catch (error) {
+    if (rpc !== undefined && error instanceof RpcDisagreementError) rpc.agreement.fail(describe(error));
+    else if (rpc !== undefined && error instanceof RpcUnreachableError) rpc.reachable.fail(describe(error));
+    else throw error;
+  }
+  return { checks: [...Object.values(checks).map((c) => c.result()), ...outcome.chainChecks], extra: outcome.extra };
+}
+
+async function runAnchored(
+  registry: RegistryView,
+  log: AnchoredLog,
+  parameters: VerifyAnchoredParameters,
+  checks: ReturnType<typeof anchoredChecks>,
+): Promise<{ chainChecks: readonly CheckResult[]; extra: AnchoredResults["extra"] }> {
   const { tenantId, chainId, signer } = log;
+  const { tenantId: _tenant, chainId: _chain, ...facts } = log;
 
   // The chain reads and the chainscript fetch are independent: run them together.
   const reads = Promise.all([
     registry.anchorCount(tenantId, log.blockNumber),
-    signer === undefined
-      ? undefined
-      : Promise.all([
-          registry.isAnchorSigner(tenantId, signer, log.blockNumber),
-          registry.isAnchorSigner(tenantId, signer),
-        ]),
+    signerProblem(registry, { tenantId, signer, blockNumber: log.blockNumber }),
   ]);
   const fetched = retrieve(log.ipfsCid, { ...retrieval(parameters), ...CHAINSCRIPT_CONTENT }).then(
     ({ bytes }) => bytes,
@@ -157,20 +193,9 @@ export async function checkAnchored(
     },
   );
   fetched.catch(() => undefined); // a failure is handled where it is awaited, below
-  const [anchorCount, allowed] = await reads;
-  const { tenantId: _tenant, chainId: _chain, ...facts } = log;
+  const [anchorCount, problem] = await reads;
   const anchor: AnchorFacts = { ...facts, anchorCount };
-  if (signer === undefined || allowed === undefined) {
-    checks.signer.skip();
-  } else {
-    const [then, now] = allowed;
-    checks.signer.expect(
-      then && now,
-      then
-        ? `signer ${signer} has since been removed by the tenant`
-        : `signer ${signer} was not allowed at block ${log.blockNumber}`,
-    );
-  }
+  checks.signer.expect(problem === undefined, problem ?? "");
 
   // Step 2: the chainscript by its anchored CID.
   const bytes = await fetched;
@@ -178,11 +203,11 @@ export async function checkAnchored(
     // No content can ever match it: the anchor itself is wrong, not the gateways.
     checks.available.skip();
     checks.binding.fail(`the anchored ipfsCid: ${bytes.shortMessage}`);
-    return { checks: results(), extra: { anchor } };
+    return { chainChecks: [], extra: { anchor } };
   }
   if (bytes instanceof BaseError) {
     checks.available.fail(describe(bytes));
-    return { checks: results(), extra: { anchor } };
+    return { chainChecks: [], extra: { anchor } };
   }
   checks.available.pass();
   let chainscript: Chainscript | undefined;
@@ -213,7 +238,7 @@ export async function checkAnchored(
     checks.binding.skip();
   }
 
-  // Steps 3 and 4: packets, keys as registered at the anchor's block, hash chain, signatures, lineage.
+  // Steps 3 and 4: packets, keys (registered at the anchor's block, valid now), dates, hash chain, signatures, lineage.
   const packets = await fetchAll(chainscript?.entries.map((entry) => entry.packetCid) ?? [], parameters);
   const resolveKey = registryKeyResolver(registry, {
     tenantId,
@@ -225,21 +250,34 @@ export async function checkAnchored(
     packets,
     resolveKey,
     cid: log.ipfsCid,
+    notAfter: Number(log.timestamp) * 1000 + CLOCK_SKEW_MS,
     ...(parameters.threads === undefined ? {} : { threads: parameters.threads }),
   });
   return {
-    checks: results(chainReport.checks),
+    chainChecks: chainReport.checks,
     extra: { anchor, packets, ...(chainReport.chainscript ? { chainscript: chainReport.chainscript } : {}) },
   };
 }
 
 /**
- * Verifies an anchor whose `ProcessAnchored` log the caller has already read
- * and trusts (an indexer that saw it, or `verifyAnchor` after every RPC
- * agreed). `client` reads the registry: at the anchor's block for the signer,
- * anchorCount and keys, and at its current block for "the signer is still
- * allowed", so inside a Ponder handler `context.client` gives a verdict as of
- * the block being indexed.
+ * checkAnchoredIn with the registry as one `client` reads it (a public client,
+ * or Ponder's `context.client`); its failures are thrown, as `RegistryError`.
+ */
+export async function checkAnchored(
+  client: ViewClient,
+  log: AnchoredLog,
+  parameters: VerifyAnchoredParameters,
+): Promise<AnchoredResults> {
+  return checkAnchoredIn(registryView(client, parameters.registry), log, parameters);
+}
+
+/**
+ * Verifies an anchor whose `ProcessAnchored` log (and AnchorAuthorised signer)
+ * the caller has already read and trusts (an indexer that saw them). `client`
+ * reads the registry: at the anchor's block for the signer, anchorCount and
+ * "the key was registered", and at its current block for "the signer is still
+ * allowed" and the key's current record, so inside a Ponder handler
+ * `context.client` gives a verdict as of the block being indexed.
  *
  * @example
  * const report = await verifyAnchored(context.client, { tenantId, chainId, chainHash, ipfsCid, blockNumber, transactionHash, timestamp, signer }, { registry, gateways, fetchTimeoutMs: 3_000 });

@@ -13,13 +13,17 @@ export interface Run {
   readonly signer: Signer;
 }
 
-/** A three-stage run with lineage: generate → upscale (consumes the image) → watermark (consumes the upscale). */
+/**
+ * A three-stage run with lineage: generate → upscale (consumes the image) → watermark (consumes the upscale),
+ * its packets dated `startMs`, +5 s and +10 s (default: sampleFields' time).
+ */
 export async function threeStageRun(
   signer: Signer = fixedSigner(),
   packetSigner: Signer = signer,
   chainId = "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+  startMs?: number,
 ): Promise<Run> {
-  const base = sampleFields();
+  const base = sampleFields(startMs === undefined ? {} : { timestamp: startMs });
   const stages = [
     { stageId: "generate", output: "lighthouse.png", inputs: [] as string[] },
     { stageId: "upscale", output: "lighthouse@4x.png", inputs: ["lighthouse.png"] },

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { createPublicClient, http, type PublicClient } from "viem";
+import { createPublicClient, type Hex, http, type PublicClient } from "viem";
 import { toOnchainId } from "../../src/anchor/ids.ts";
 import type { Chainscript } from "../../src/chainscript/chainscript.ts";
 import { jcs } from "../../src/chainscript/jcs.ts";
@@ -16,7 +16,8 @@ import { LocalStore } from "../../src/storage/local.ts";
 import { type AnchorVerificationReport, verifyAnchor } from "../../src/verify/verifyAnchor.ts";
 import { accounts, clients, registerAndAnchor } from "../helpers/anchorRun.ts";
 import { type LocalChain, startLocalBase } from "../helpers/localChain.ts";
-import { type RpcProxy, startRpcProxy } from "../helpers/rpcProxy.ts";
+import { eventTopic, lyingRpc as lying } from "../helpers/lyingRpc.ts";
+import type { RpcProxy } from "../helpers/rpcProxy.ts";
 import { threeStageRun } from "../helpers/run.ts";
 
 const POP = new URL("../../bin/pop.js", import.meta.url).pathname;
@@ -24,17 +25,14 @@ const statusOf = (report: AnchorVerificationReport, id: string) => report.checks
 let chainCounter = 0;
 const freshChainId = () => `7c9e6679-7425-40de-944b-${(++chainCounter).toString().padStart(12, "0")}`;
 
-/** A JSON-RPC proxy that forwards to `target` but rewrites the chainHash in every eth_getLogs answer. */
+/** A JSON-RPC proxy that forwards to `target` but rewrites the chainHash of every ProcessAnchored log. */
 function lyingRpc(target: string): Promise<RpcProxy> {
-  return startRpcProxy(target, {
-    onAnswer: (call, answer) => {
-      if (call.method !== "eth_getLogs" || !Array.isArray(answer.result)) return answer;
-      const logs = (answer.result as { data: string }[]).map((log) => ({
-        ...log,
-        data: `${log.data.slice(0, 2)}${"ab".repeat(32)}${log.data.slice(66)}`,
-      }));
-      return { ...answer, result: logs };
-    },
+  return lying(target, {
+    logs: (log) => [
+      log.topics[0] === eventTopic.ProcessAnchored
+        ? { ...log, data: `${log.data.slice(0, 2)}${"ab".repeat(32)}${log.data.slice(66)}` as Hex }
+        : log,
+    ],
   });
 }
 
@@ -139,6 +137,50 @@ describe("verifyAnchor (the 4-step protocol against a local chain and gateway)",
     const report = await verifyAnchor([client], params(run));
     expect(report.verdict).to.equal("invalid");
     expect(report.firstFailure?.check).to.be.oneOf(["chain.key", "packets.key"]);
+  });
+
+  describe("when the tenant revokes a key after the anchor (it found the key stolen)", () => {
+    /** A run anchored under its own key, so that revoking it touches no other test. */
+    async function anchoredWithOwnKey(name: string, seed: number) {
+      const key = signerFromSeed(name, new Uint8Array(32).fill(seed));
+      const run = await threeStageRun(key, key, freshChainId());
+      await registerAndAnchor(chain, run, store);
+      const revoke = (atMs: number) =>
+        clients(chain).send(accounts.admin, "revokeSigningKey", [
+          toOnchainId(run.built.chainscript.tenantId),
+          toOnchainId(key.keyId),
+          BigInt(Math.floor(atMs / 1000)),
+        ]);
+      return { run, revoke };
+    }
+
+    it("rejects the packets signed from the revocation's effective time on, anchored before it was recorded", async () => {
+      const { run, revoke } = await anchoredWithOwnKey("stolen-key", 0x51);
+      expect((await verifyAnchor([client], params(run))).verdict).to.equal("valid");
+      await revoke(run.packets[1]?.packet.timestamp as number);
+      const report = await verifyAnchor([client], params(run));
+      expect(report.verdict).to.equal("invalid");
+      expect(report.firstFailure?.check).to.equal("chain.key");
+      const packetKeys = report.checks.find((c) => c.id === "packets.key");
+      expect(packetKeys?.failures.map((f) => f.entry)).to.deep.equal([1, 2]);
+      expect(packetKeys?.failures[0]?.message).to.include("the tenant revoked the key from");
+    });
+
+    it("still accepts packets signed before the revocation's effective time", async () => {
+      const { run, revoke } = await anchoredWithOwnKey("retired-early-key", 0x52);
+      await revoke((run.packets[2]?.packet.timestamp as number) + 1_000);
+      const report = await verifyAnchor([client], params(run));
+      expect(report.verdict, JSON.stringify(report.firstFailure)).to.equal("valid");
+    });
+  });
+
+  it("rejects a chain whose packets are dated after its anchor's block (beyond the clock skew)", async () => {
+    const run = await threeStageRun(undefined, undefined, freshChainId(), Date.now() + 3_600_000);
+    await registerAndAnchor(chain, run, store);
+    const report = await verifyAnchor([client], params(run));
+    expect(report.verdict).to.equal("invalid");
+    expect(report.firstFailure).to.deep.include({ check: "entries.time", entry: 0 });
+    expect(report.checks.find((c) => c.id === "packets.time")?.failed).to.equal(3);
   });
 
   it("rejects an anchor whose authorising signer the tenant has since removed", async () => {
