@@ -18,13 +18,13 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { processAnchorRegistryAbi } from "../../src/anchor/abi.ts";
-import { anchorSignerFromInput } from "../../src/anchor/calls.ts";
 import { anchorTypedData } from "../../src/anchor/eip712.ts";
 import { toOnchainId } from "../../src/anchor/ids.ts";
 import { type GatewayServer, startGateway } from "../../src/storage/gateway.ts";
 import { LocalStore } from "../../src/storage/local.ts";
 import { verifyAnchor } from "../../src/verify/verifyAnchor.ts";
 import { accounts, clients } from "../helpers/anchorRun.ts";
+import { anchorSignerFromInput } from "../helpers/inputSigner.ts";
 import { DEV_KEYS, type LocalChain, startLocalBase } from "../helpers/localChain.ts";
 import { type Run, threeStageRun } from "../helpers/run.ts";
 

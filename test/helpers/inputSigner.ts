@@ -1,9 +1,11 @@
 import { type Address, decodeFunctionData, type Hex } from "viem";
-import { processAnchorRegistryAbi } from "./abi.ts";
+import { processAnchorRegistryAbi } from "../../src/anchor/abi.ts";
 
 /**
- * The EIP-712 signer that authorised the anchor of `chainId`, read from the
- * anchoring transaction's input (`anchor`, `anchorBatch` or `anchorDirect`).
+ * What a naive decoder of the transaction's input takes for the signer of
+ * `chainId`'s anchor: how the verifier and indexer used to read it, kept only
+ * to show that a relay contract fools it (they now read the registry's
+ * AnchorAuthorised). From the input (`anchor`, `anchorBatch` or `anchorDirect`).
  * Undefined when the call came through another contract (a multisig): its
  * input does not name the signer.
  */
