@@ -29,6 +29,13 @@ export const MAX_PACKET_BYTES = UNIXFS_CHUNK_SIZE;
  */
 export const MAX_CHAINSCRIPT_BYTES = 16 * MiB;
 
+/**
+ * Most packet bytes one verification holds: 256 MiB. Each packet is capped, but
+ * a 16 MiB chainscript names about 40,000 of them, 10 GiB at 256 KiB each; an
+ * honest run's packets are about 600 bytes (24 MB for 40,000).
+ */
+export const MAX_RUN_PACKET_BYTES = 256 * MiB;
+
 /** What `retrieve` and `LocalStore.get` accept when the caller states no limit: the largest object the protocol stores. */
 export const DEFAULT_MAX_CONTENT_BYTES = MAX_CHAINSCRIPT_BYTES;
 

@@ -7,6 +7,7 @@ import { BaseError } from "../errors.ts";
 import { InvalidCidError } from "../storage/errors.ts";
 import type { FsBlockstore } from "../storage/fsBlockstore.ts";
 import { DEFAULT_RETRY } from "../storage/http.ts";
+import { MAX_RUN_PACKET_BYTES } from "../storage/limits.ts";
 import { CHAINSCRIPT_CONTENT, PACKET_CONTENT, type RetrieveParameters, retrieve } from "../storage/retrieve.ts";
 import { RpcDisagreementError, RpcUnreachableError } from "./agreement.ts";
 import { describe } from "./describe.ts";
@@ -35,6 +36,8 @@ export interface ContentParameters {
   readonly concurrency?: number;
   /** How long one gateway may take to answer one fetch; default 30 s. */
   readonly fetchTimeoutMs?: number;
+  /** Most packet bytes to hold for one run; default MAX_RUN_PACKET_BYTES (256 MiB). */
+  readonly packetBudgetBytes?: number;
   /** Stops fetching when aborted: what was not fetched by then counts as unavailable (verdict `incomplete`). */
   readonly signal?: AbortSignal;
 }
@@ -100,11 +103,16 @@ async function fetchAll(cids: readonly string[], parameters: ContentParameters):
   // Raw sha2-256 CIDs of at most MAX_PACKET_BYTES only: any other packet CID is refused before a request.
   const options = { ...retrieval(parameters), ...PACKET_CONTENT };
   let next = 0;
+  let held = 0;
+  const budget = parameters.packetBudgetBytes ?? MAX_RUN_PACKET_BYTES;
   const worker = async () => {
-    while (next < cids.length && !parameters.signal?.aborted) {
+    // Past the run's budget nothing more is fetched: what is missing makes the verdict incomplete, never valid.
+    while (next < cids.length && !parameters.signal?.aborted && held < budget) {
       const cid = cids[next++] as string;
       try {
-        packets.set(cid, (await retrieve(cid, options)).bytes);
+        const { bytes } = await retrieve(cid, options);
+        held += bytes.length;
+        packets.set(cid, bytes);
       } catch (error) {
         if (!(error instanceof BaseError)) throw error;
         // Unavailable: verifyChainscript reports it under packets.available.

@@ -90,6 +90,16 @@ describe("verifyAnchor (the 4-step protocol against a local chain and gateway)",
     }
   });
 
+  it("stops fetching packets past the run's byte budget, and calls what it did not fetch incomplete, never valid", async () => {
+    const run = await threeStageRun(undefined, undefined, freshChainId());
+    await registerAndAnchor(chain, run, store);
+    // One packet is a few hundred bytes: a budget of one byte holds the first packet each fetcher gets, no more.
+    const report = await verifyAnchor([client], { ...params(run), concurrency: 1, packetBudgetBytes: 1 });
+    expect(report.verdict).to.equal("incomplete");
+    expect(report.firstFailure?.check).to.equal("packets.available");
+    expect(report.packets?.size).to.equal(1);
+  });
+
   it("calls a chain that was never anchored invalid", async () => {
     const run = await threeStageRun(undefined, undefined, freshChainId());
     const report = await verifyAnchor([client], params(run));
