@@ -1,3 +1,4 @@
+import { concatAll } from "../bytes.ts";
 import { BaseError } from "../errors.ts";
 import { ContentTooLargeError, ProviderError } from "./errors.ts";
 
@@ -67,14 +68,7 @@ export async function readBody(response: Response, parameters: ReadBodyParameter
       cause: error,
     });
   }
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return body;
+  return chunks.length === 1 ? (chunks[0] as Uint8Array) : concatAll(chunks);
 }
 
 /**
