@@ -124,7 +124,8 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}) {
       const chain = CHAINS[name];
       const port = options.ports?.[name] ?? chain.port;
       const server = await network.createServer(
-        { network: chain.served, chainType: chain.chainType },
+        // The chain's clock starts now, not when Hardhat resolved its config (which may be minutes earlier).
+        { network: chain.served, chainType: chain.chainType, override: { initialDate: new Date() } },
         "127.0.0.1",
         port,
       );

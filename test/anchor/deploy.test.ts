@@ -5,7 +5,11 @@ import ProcessAnchorRegistryModule from "../../ignition/modules/ProcessAnchorReg
 
 describe("Ignition modules", () => {
   it("deploy the registry with the base URI and registrar given as parameters", async () => {
-    const connection = await network.create({ network: "baseLocal", chainType: "op" });
+    const connection = await network.create({
+      network: "baseLocal",
+      chainType: "op",
+      override: { initialDate: new Date() },
+    });
     const [, registrar] = await connection.ethers.getSigners();
     const deployed = await connection.ignition.deploy(ProcessAnchorRegistryModule, {
       parameters: {
@@ -26,7 +30,7 @@ describe("Ignition modules", () => {
   });
 
   it("deploy the commit register on the Numbers stand-in (chain 31338)", async () => {
-    const connection = await network.create({ network: "numbersLocal" });
+    const connection = await network.create({ network: "numbersLocal", override: { initialDate: new Date() } });
     expect(await connection.provider.request({ method: "eth_chainId" })).to.equal("0x7a6a");
     const deployed = await connection.ignition.deploy(CommitRegisterModule, { displayUi: false });
     const commitRegister = await connection.ethers.getContractAt(

@@ -9,7 +9,11 @@ export const TENANT = toOnchainId("studio-aurora");
 
 /** A registry on a fresh simulated OP chain, with one tenant whose admin allowed one viem signer (random unless given). */
 export async function deployRegistry(signerKey: Hex = generatePrivateKey()) {
-  const connection = await network.create({ network: "baseLocal", chainType: "op" });
+  const connection = await network.create({
+    network: "baseLocal",
+    chainType: "op",
+    override: { initialDate: new Date() },
+  });
   const { ethers } = connection;
   const [registrar, admin, relayer, other] = await ethers.getSigners();
   if (!registrar || !admin || !relayer || !other) throw new Error("the simulated network has too few accounts");

@@ -26,7 +26,14 @@ export interface LocalChain {
  * free port, with the registry deployed by account 0 (also the registrar).
  */
 export async function startLocalBase(): Promise<LocalChain> {
-  const server = await network.createServer({ network: "baseLocal", chainType: "op" }, "127.0.0.1", 0);
+  // Hardhat fixes a simulated chain's genesis time when it resolves its config (at process start): a chain
+  // created minutes into a test run would then lag the wall clock by those minutes, and packets dated now
+  // would look dated after their anchor. Each chain starts at the time it is created.
+  const server = await network.createServer(
+    { network: "baseLocal", chainType: "op", override: { initialDate: new Date() } },
+    "127.0.0.1",
+    0,
+  );
   const { address, port } = await server.listen();
   const url = `http://${address}:${port}`;
   const chain = defineChain({
