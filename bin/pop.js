@@ -4,5 +4,10 @@ if (!process.features.typescript) {
   const { register } = await import("tsx/esm/api");
   register();
 }
+// A reader that stops early (`pop … | head -1`) closes the pipe: output nobody reads any more is not a crash.
+process.stdout.on("error", (error) => {
+  if (error.code !== "EPIPE") throw error;
+  process.exit(process.exitCode ?? 0);
+});
 const { main } = await import("../src/cli/main.ts");
 process.exitCode = await main(process.argv.slice(2));

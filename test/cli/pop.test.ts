@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -63,6 +63,19 @@ describe("pop (command line)", function () {
     expect(imported.code, imported.stderr).to.equal(0);
   });
   after(() => rm(dir, { recursive: true, force: true }));
+
+  it("stops quietly when the reader of its output has gone (pop … | head -1), without an EPIPE stack", async () => {
+    const child = spawn(process.execPath, [POP, "--help"], { stdio: ["ignore", "pipe", "pipe"] });
+    // The reading end closes before pop has started, so its first write meets a closed pipe.
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", (exitCode) => resolve(exitCode)));
+    expect(stderr).to.equal("");
+    expect(code).to.equal(0);
+  });
 
   it("imports a seed from stdin and prints the key id and public key", async () => {
     const key = JSON.parse(await readFile(join(dir, "studio.key"), "utf8"));
