@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
-import { configVariable, defineConfig } from "hardhat/config";
+import { configVariable, defineConfig, overrideTask } from "hardhat/config";
+import { countPendingAsSkipped, SUMMARY_REPORTER } from "./test/helpers/mochaSummary.ts";
 
 /**
  * solc is not downloadable on the build machines, so Hardhat compiles with the
@@ -12,6 +13,12 @@ const solcPath = createRequire(import.meta.url).resolve("solc/soljson.js");
 
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
+  tasks: [
+    // Hardhat counts pending mocha tests as passing; the summary line says "skipped" for them instead.
+    overrideTask(["test", "mocha"])
+      .setInlineAction(async (args, _hre, runSuper) => countPendingAsSkipped(await runSuper(args)))
+      .build(),
+  ],
   solidity: {
     // Both profiles optimise the same way, so the gas that tests measure is the gas deployments pay.
     profiles: {
@@ -66,5 +73,6 @@ export default defineConfig({
     solidity: {
       fuzz: { seed: "0x5eed" },
     },
+    mocha: { reporter: SUMMARY_REPORTER },
   },
 });

@@ -1,7 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { type Database, DatabaseError, type Row, type Sql } from "./database.ts";
+import { createPglite } from "./pgliteTemplate.ts";
 import { lockStateDirectory } from "./stateLock.ts";
 
 async function run<R extends Row>(db: Pick<PGlite, "query" | "exec">, text: string, params?: readonly unknown[]) {
@@ -24,7 +25,7 @@ export async function openPglite(dir: string): Promise<Database> {
   const lock = await lockStateDirectory(dir);
   let db: PGlite;
   try {
-    db = await PGlite.create(join(dir, "pgdata"));
+    db = await createPglite(join(dir, "pgdata"));
   } catch (error) {
     lock.release();
     throw new DatabaseError(`Cannot open the state database in ${dir}: ${(error as Error).message}`, {

@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { access, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { expect } from "chai";
 
-const root = new URL("../..", import.meta.url).pathname;
+const root = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 
 function run(
   file: string,
@@ -78,21 +78,52 @@ describe("README", function () {
     expect(result.stdout).to.include("pop chain verify");
   });
 
-  it("has a quickstart that runs as pasted and ends with a valid chain", async () => {
+  it("has a quickstart that runs as pasted, again and again, leaving the shell where it was and the tree clean", async () => {
     const readme = await readFile(join(root, "README.md"), "utf8");
-    const block = readme.split("## Quickstart")[1]?.split("```sh")[1]?.split("```")[0];
-    expect(block, "the Quickstart section has a sh block").to.be.a("string");
+    const block = readme.split("### Make and verify a chain on your machine")[1]?.split("```sh")[1]?.split("```")[0];
+    expect(block, "the quickstart recipe has a sh block").to.be.a("string");
     const dir = await mkdtemp(join(tmpdir(), "pop-readme-"));
     try {
       // `npx pop` resolves to this checkout's bin; everything else runs exactly as written.
       const prelude = `set -e\nnpx() { if [ "$1" = pop ]; then shift; "${process.execPath}" "${join(root, "bin/pop.js")}" "$@"; else command npx "$@"; fi; }\n`;
       const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` };
-      const result = await run("bash", ["-c", prelude + block], { cwd: dir, env });
+      // Twice in one shell: the second run must not trip over the first one's key and packets.
+      const script = `${prelude}${block}\n${block}\necho "cwd: $PWD"`;
+      const result = await run("bash", ["-c", script], { cwd: dir, env });
       expect(result.code, result.stderr).to.equal(0);
-      expect(result.stdout).to.match(/^verdict: valid$/m);
-      expect(result.stdout).to.include("exit code: 0");
+      expect(result.stdout.match(/^verdict: valid$/gm)).to.have.length(2);
+      expect(result.stdout.match(/^exit code: 0$/gm)).to.have.length(2);
+      expect(result.stdout).to.include(`cwd: ${dir}`);
+      // Everything it wrote is under .pop/, which git and the linters ignore.
+      expect(await readdir(dir)).to.deep.equal([".pop"]);
+      const ignored = (await readFile(join(root, ".gitignore"), "utf8")).split("\n");
+      expect(ignored).to.include(".pop/");
+      expect(JSON.parse(await readFile(join(root, "biome.json"), "utf8")).files.includes).to.include("!**/.pop");
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("is a front door: at most 250 lines, tables at most 120 characters wide, links that resolve inside the repository", async () => {
+    const readme = await readFile(join(root, "README.md"), "utf8");
+    expect(readme.split("\n").length).to.be.at.most(250);
+    const wide = readme.split("\n").filter((line) => line.startsWith("|") && line.length > 120);
+    expect(wide).to.deep.equal([]);
+    expect(readme).to.include("```mermaid");
+    const pages = (await readdir(join(root, "docs"), { recursive: true }))
+      .filter((name) => name.endsWith(".md"))
+      .map((name) => `docs/${name}`);
+    for (const page of ["README.md", ...pages]) {
+      const text = await readFile(join(root, page), "utf8");
+      for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^(https?:|mailto:|#)/.test(target as string)) continue;
+        const path = resolve(dirname(join(root, page)), (target as string).split("#")[0] as string);
+        expect(
+          path.startsWith(`${root}/`) || path === root,
+          `${page} links outside the repository: ${target}`,
+        ).to.equal(true);
+        await access(path).catch(() => expect.fail(`${page} links to a missing file: ${target}`));
+      }
     }
   });
 });

@@ -13,10 +13,11 @@ describe("the project", () => {
     expect(json("package.json").devDependencies.solc).to.equal(SOLC_VERSION);
   });
 
-  it("is ESM, needs Node 22.13 or later, and has the documented scripts", () => {
+  it("is ESM, needs Node 22.15 or later (the newest minimum of its dependencies), checked before install, and has the documented scripts", () => {
     const pkg = json("package.json");
     expect(pkg.type).to.equal("module");
-    expect(pkg.engines.node).to.equal(">=22.13");
+    expect(pkg.engines.node).to.equal(">=22.15");
+    expect(pkg.scripts.preinstall).to.equal("node scripts/node/check.cjs");
     for (const script of ["build", "test", "lint", "bench", "start"]) expect(pkg.scripts).to.have.property(script);
     expect(pkg.bin.pop).to.equal("bin/pop.js");
   });

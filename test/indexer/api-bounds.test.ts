@@ -238,8 +238,9 @@ describeEachDatabase("indexer API cost bounds", (target) =>
               await tx.query(`lock table "${indexer.schema}".anchor in access exclusive mode`);
               const started = Date.now();
               expect(await postGraphql(indexer.url, query)).to.deep.equal(refusal(timeoutMs));
-              // Stopped once: Ponder's own query builder would have retried the cancelled totalCount for a minute.
-              expect(Date.now() - started).to.be.below(5_000);
+              // Stopped once: Ponder's own query builder would have retried the cancelled totalCount for a
+              // minute. The bound is half that, so a slow machine cannot fail it and a retry cannot pass it.
+              expect(Date.now() - started).to.be.below(30_000);
               expect(await indexer.get(anchorPath)).to.deep.equal({
                 status: 503,
                 contentType: "application/json",

@@ -112,13 +112,12 @@ describe("the Pinata provider", () => {
 
     it("times out each attempt of a request that gets no answer", async () => {
       standin.inject({ hang: true }, "list");
-      const started = Date.now();
+      // The message proves each attempt's timer fired; a request that hung would hit mocha's timeout instead.
       const error = await rejection(provider().has(rawCid(utf8("x"))));
       expect(error).to.be.instanceOf(ProviderError);
       expect(error.message).to.match(/no answer within 200 ms/);
       expect((error as ProviderError).retryable).to.equal(true);
       expect(standin.requests).to.have.length(RETRY.attempts);
-      expect(Date.now() - started).to.be.below(2_000);
     });
   });
 

@@ -1,0 +1,66 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { PGlite } from "@electric-sql/pglite";
+import { expect } from "chai";
+import { createPglite } from "../../src/db/pgliteTemplate.ts";
+
+const tables = async (db: PGlite) =>
+  (
+    await db.query<{ name: string }>(
+      "select table_name as name from information_schema.tables where table_schema = 'public'",
+    )
+  ).rows.map((row) => row.name);
+
+describe("new PGlite databases from a kept template", function () {
+  this.timeout(60_000);
+  let dir: string;
+  let template: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "pop-template-"));
+    template = join(dir, "cache", "empty.tar");
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it("keeps the first new database, still empty, as the template and starts the next ones from it", async () => {
+    const first = await createPglite(join(dir, "a"), template);
+    await first.exec("create table written_after (id integer)");
+    expect(existsSync(template)).to.equal(true);
+    const kept = (await stat(template)).mtimeMs;
+    const second = await createPglite(join(dir, "b"), template);
+    try {
+      expect(await tables(second)).to.deep.equal([]);
+      await second.exec("create table t (id integer); insert into t values (1)");
+      expect((await second.query("select id from t")).rows).to.deep.equal([{ id: 1 }]);
+      expect((await stat(template)).mtimeMs, "the template is not rewritten").to.equal(kept);
+    } finally {
+      await second.close();
+      await first.close();
+    }
+  });
+
+  it("opens an existing database as it is, never over it from the template", async () => {
+    const db = await createPglite(join(dir, "a"), template);
+    await db.exec("create table kept (id integer)");
+    await db.close();
+    const again = await createPglite(join(dir, "a"), template);
+    try {
+      expect(await tables(again)).to.deep.equal(["kept"]);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it("discards a template PGlite cannot start from and creates the database the slow way", async () => {
+    await createPglite(join(dir, "cache-maker"), template).then((db) => db.close());
+    await writeFile(template, "not a tarball");
+    const db = await createPglite(join(dir, "b"), template);
+    try {
+      expect(await tables(db)).to.deep.equal([]);
+      expect((await stat(template)).size, "a good template replaces the bad one").to.be.greaterThan(1_000_000);
+    } finally {
+      await db.close();
+    }
+  });
+});
