@@ -210,6 +210,15 @@ describeEachDatabase("indexer API end to end", (target) =>
         body: expected,
       });
       expect((await indexer.get(`/api/assets/${assetHash}`)).body).to.deep.equal(expected);
+      // GraphQL takes the digest as REST does: with or without 0x, in any case.
+      const entries = (hash: string) =>
+        indexer.graphql<{ entrys: { items: { packetCid: string }[] } }>(
+          `query ($h: String) { entrys(where: { assetHash: $h }, orderBy: "id") { items { packetCid } } }`,
+          { h: hash },
+        );
+      const bare = await entries(assetHash.slice(2).toUpperCase());
+      expect(bare.entrys.items.map((e) => e.packetCid)).to.have.members([fromA1.cid, fromB1.cid]);
+      expect(await entries(assetHash)).to.deep.equal(bare);
     });
 
     it("GET /api/jobs/:jobId/timeline answers the job's Numbers commits and its Base anchor, oldest first", async () => {
