@@ -3,7 +3,8 @@
  * (`local`, `base-sepolia` or `base`; default `local`). Each pairs a Base chain
  * with a Numbers chain: local 31337 + 31338, Base Sepolia 84532 + Numbers Snow
  * 10508, Base 8453 + Numbers Jade 10507. RPC URLs come from
- * PONDER_RPC_URL_<chain id>; the registry's address and start block from
+ * PONDER_RPC_URL_<chain id> (a local one given to Ponder so that it does not
+ * take it for a public endpoint: src/rpcUrl.ts); the registry's address and start block from
  * Ignition's deployment output for the Base chain; the commit contract from
  * Ignition's output on the local Numbers stand-in, or NUMBERS.md's defaults
  * (POP_INDEXER_COMMIT_CONTRACT and POP_INDEXER_COMMIT_START_BLOCK override).
@@ -14,7 +15,7 @@ import { createConfig } from "ponder";
 import type { Address } from "viem";
 import { commitRegisterAbi, processAnchorRegistryAbi } from "../src/anchor/abi.ts";
 import { readDeployment } from "../src/anchor/deployments.ts";
-import { indexerNetwork } from "./src/network.ts";
+import { indexerNetwork, ponderChains } from "./src/network.ts";
 
 const env = process.env;
 const network = indexerNetwork(env);
@@ -26,22 +27,7 @@ export default createConfig({
   database: env.DATABASE_URL
     ? { kind: "postgres", connectionString: env.DATABASE_URL }
     : { kind: "pglite", ...(env.POP_INDEXER_PGLITE_DIR ? { directory: env.POP_INDEXER_PGLITE_DIR } : {}) },
-  chains: {
-    base: {
-      id: network.base.id,
-      rpc: network.base.rpc,
-      pollingInterval: network.pollingInterval,
-      disableCache: network.local,
-    },
-    numbers: {
-      id: network.numbers.id,
-      rpc: network.numbers.rpc,
-      pollingInterval: network.pollingInterval,
-      disableCache: network.local,
-      // Numbers is an Avalanche subnet: eth_getLogs ranges are limited (NUMBERS.md).
-      ethGetLogsBlockRange: 2048,
-    },
-  },
+  chains: ponderChains(network),
   contracts: {
     ProcessAnchorRegistry: {
       chain: "base",

@@ -1,4 +1,5 @@
 import type { Address } from "viem";
+import { ponderRpcUrl } from "./rpcUrl.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -79,5 +80,29 @@ export function indexerNetwork(env: Env = process.env): IndexerNetwork {
     pollingInterval: known.pollingInterval,
     retryInterval: known.retryInterval,
     ...(env.POP_INDEXER_DEPLOYMENTS_DIR ? { deploymentsDir: env.POP_INDEXER_DEPLOYMENTS_DIR } : {}),
+  };
+}
+
+/**
+ * Ponder's `chains` for the network: its RPC URLs (a local or private one in
+ * the form that Ponder does not take for a public endpoint: rpcUrl.ts),
+ * polling interval, and no RPC cache for the local stand-ins.
+ */
+export function ponderChains(network: IndexerNetwork) {
+  return {
+    base: {
+      id: network.base.id,
+      rpc: ponderRpcUrl(network.base.rpc),
+      pollingInterval: network.pollingInterval,
+      disableCache: network.local,
+    },
+    numbers: {
+      id: network.numbers.id,
+      rpc: ponderRpcUrl(network.numbers.rpc),
+      pollingInterval: network.pollingInterval,
+      disableCache: network.local,
+      // Numbers is an Avalanche subnet: eth_getLogs ranges are limited (NUMBERS.md).
+      ethGetLogsBlockRange: 2048,
+    },
   };
 }

@@ -1,7 +1,7 @@
 import { sha256, verifyEd25519Batch } from "#crypto";
 import { equalBytes, fromBase64Url, toHex } from "../bytes.ts";
 import { BaseError } from "../errors.ts";
-import { contentCid, sha256FromRawCid } from "../evidence/cid.ts";
+import { cidFromSha256, contentCid, sha256FromRawCid } from "../evidence/cid.ts";
 import { type DecodedPacket, decodePacket } from "../evidence/codec.ts";
 import type { SignatureCheck } from "../evidence/crypto/types.ts";
 import {
@@ -30,10 +30,27 @@ export type KeyResolution = Uint8Array | KeyRejection | undefined;
  */
 export type KeyResolver = (keyId: string, at: number) => KeyResolution | Promise<KeyResolution>;
 
-/** Packet bytes by CID, or undefined when unavailable. Bytes are checked against the CID here. */
-export type PacketSource =
-  | ReadonlyMap<string, Uint8Array>
-  | ((cid: string) => Uint8Array | undefined | Promise<Uint8Array | undefined>);
+/** Packet bytes a source found for an entry, and where (a file): a failure of them names it. */
+export interface FoundPacket {
+  readonly bytes: Uint8Array;
+  readonly origin: string;
+}
+
+/**
+ * The packet of entry `entry` of `chainscript`, whose CID is `cid`: by that
+ * CID, or, for a source that can tell, the bytes that claim to be the entry's
+ * packet (a file named after it, say) even if they have another CID, so that
+ * a tampered packet fails packets.integrity instead of counting as missing.
+ * Undefined when unavailable. Bytes are checked against the entry here.
+ */
+export type PacketLookup = (
+  cid: string,
+  entry: number,
+  chainscript: Chainscript,
+) => Uint8Array | FoundPacket | undefined | Promise<Uint8Array | FoundPacket | undefined>;
+
+/** Packet bytes by CID, or a lookup. */
+export type PacketSource = ReadonlyMap<string, Uint8Array> | PacketLookup;
 
 export interface VerifyChainscriptParameters {
   /** The chainscript as stored (RFC 8785 JSON). */
@@ -106,8 +123,34 @@ function keyProblem(keyId: string, at: number, resolved: KeyRejection | undefine
     : `key "${keyId}" does not count at ${isoMs(at)}: ${resolved.rejected}`;
 }
 
-async function fetchPacket(source: PacketSource, cid: string): Promise<Uint8Array | undefined> {
-  return typeof source === "function" ? source(cid) : source.get(cid);
+async function fetchPacket(
+  source: PacketSource,
+  entry: number,
+  chainscript: Chainscript,
+): Promise<Partial<FoundPacket> | undefined> {
+  const cid = chainscript.entries[entry]?.packetCid as string;
+  const found = typeof source === "function" ? await source(cid, entry, chainscript) : source.get(cid);
+  return found instanceof Uint8Array ? { bytes: found } : found;
+}
+
+/** Which of the entry's fields the bytes contradict, and the packetId they claim when they decode as a packet. */
+function integrityProblem(entry: number, chain: Chainscript, found: Partial<FoundPacket> & { bytes: Uint8Array }) {
+  const { packetHash, packetCid } = chain.entries[entry] as Chainscript["entries"][number];
+  if (found.origin === undefined) return "the packet bytes do not match packetHash and packetCid";
+  let packetId = "";
+  try {
+    packetId = ` (packetId ${decodePacket(found.bytes).packet.packetId})`;
+  } catch (error) {
+    if (!(error instanceof BaseError)) throw error;
+    // Not even a packet any more: the sentence names the file alone.
+  }
+  const digest = sha256(found.bytes);
+  const hash = toHex(digest);
+  const field =
+    hash === packetHash
+      ? `entries[${entry}].packetCid: the bytes have CID ${cidFromSha256(digest)}, the entry ${packetCid}`
+      : `entries[${entry}].packetHash: the bytes hash to ${hash}, the entry says ${packetHash}`;
+  return `the packet for entry ${entry}${packetId} in ${found.origin} does not match the chainscript's ${field}`;
 }
 
 /**
@@ -223,7 +266,8 @@ export async function verifyChainscript(parameters: VerifyChainscriptParameters)
       skipFrom(1, i);
       continue;
     }
-    const bytes = await fetchPacket(parameters.packets, entry.packetCid);
+    const found = await fetchPacket(parameters.packets, i, chain);
+    const bytes = found?.bytes;
     if (!checks.available.expect(bytes !== undefined, `packet ${entry.packetCid} is not available`, i)) {
       skipFrom(0, i);
       continue;
@@ -232,10 +276,12 @@ export async function verifyChainscript(parameters: VerifyChainscriptParameters)
     const hash = sha256(packetBytes);
     const intact =
       equalBytes(cidDigest, packetHashes[i] as Uint8Array) && equalBytes(hash, packetHashes[i] as Uint8Array);
-    if (!checks.integrity.expect(intact, "the packet bytes do not match packetHash and packetCid", i)) {
+    if (!intact) {
+      checks.integrity.fail(integrityProblem(i, chain, { ...found, bytes: packetBytes }), i);
       skipFrom(1, i);
       continue;
     }
+    checks.integrity.pass();
     let decoded: DecodedPacket;
     try {
       decoded = decodePacket(packetBytes);

@@ -167,6 +167,70 @@ describe("pop (command line)", function () {
     expect(JSON.parse(edited.stdout).firstFailure).to.deep.include({ check: "entries.signature", entry: 1 });
   });
 
+  it("calls a chain whose packet file was tampered with invalid under packets.integrity, naming the file; a missing one stays incomplete", async () => {
+    await mkdir(join(dir, "tampered"));
+    for (const [i, asset] of ["cc", "dd"].entries()) {
+      await writeFile(
+        join(dir, `t${i}.json`),
+        JSON.stringify(fields({ outputs: { assetHash: asset.repeat(32), assetSize: 10, mimeType: "image/png" } })),
+      );
+      const made = await pop(dir, `packet create --in t${i}.json --key studio.key --out tampered/t${i}.cbor`);
+      expect(made.code, made.stderr).to.equal(0);
+    }
+    const built = await pop(dir, `chain build --key studio.key --out tampered.json tampered/t0.cbor tampered/t1.cbor`);
+    expect(built.code, built.stderr).to.equal(0);
+    // Beside the packets: a note and another run's packet (of the same process, dated otherwise), which claim no entry.
+    await writeFile(join(dir, "tampered/notes.txt"), "packets of the tampered run");
+    expect((await pop(dir, `packet create --in t0.json --key studio.key --out tampered/other.cbor`)).code).to.equal(0);
+    const verify = async () => {
+      const result = await pop(
+        dir,
+        `chain verify tampered.json --packets tampered --public-key ${RFC8032_PUBLIC} --json`,
+      );
+      return { code: result.code, report: JSON.parse(result.stdout) };
+    };
+    expect(await verify()).to.deep.include({ code: 0 });
+
+    const original = await readFile(join(dir, "tampered/t1.cbor"));
+    const packetId = JSON.parse((await pop(dir, "packet inspect tampered/t1.cbor")).stdout).packetId as string;
+    // One byte of the output's hash changed: still a well-formed packet, no longer the one the chain names.
+    const edited = Buffer.from(original);
+    edited[edited.indexOf(Buffer.alloc(32, 0xdd))] = 0xde;
+    const editedHash = createHash("sha256").update(edited).digest("hex");
+    const entryHash = createHash("sha256").update(original).digest("hex");
+    await writeFile(join(dir, "tampered/t1.cbor"), edited);
+    const tampered = await verify();
+    expect(tampered.code).to.equal(1);
+    expect(tampered.report).to.deep.include({ verdict: "invalid" });
+    expect(tampered.report.firstFailure).to.deep.equal({
+      check: "packets.integrity",
+      entry: 1,
+      message: `the packet for entry 1 (packetId ${packetId}) in tampered/t1.cbor does not match the chainscript's entries[1].packetHash: the bytes hash to ${editedHash}, the entry says ${entryHash}`,
+    });
+
+    // Under another name it still claims the entry by what it says (tenant, process, the entry's time).
+    await rm(join(dir, "tampered/t1.cbor"));
+    await writeFile(join(dir, "tampered/renamed.bin"), edited);
+    const renamed = await verify();
+    expect(renamed.code).to.equal(1);
+    expect(renamed.report.firstFailure.message).to.include("in tampered/renamed.bin does not match");
+
+    // Not a packet at all, but named after the entry's packetHash: it claims the entry by its name.
+    await rm(join(dir, "tampered/renamed.bin"));
+    await writeFile(join(dir, `tampered/${entryHash}.cbor`), "not a packet");
+    const named = await verify();
+    expect(named.code).to.equal(1);
+    expect(named.report.firstFailure).to.deep.include({ check: "packets.integrity", entry: 1 });
+    expect(named.report.firstFailure.message).to.match(/^the packet for entry 1 in tampered\/[0-9a-f]{64}\.cbor does/);
+
+    // Nothing claims entry 1 any more: missing, so incomplete, not invalid.
+    await rm(join(dir, `tampered/${entryHash}.cbor`));
+    const missing = await verify();
+    expect(missing.code).to.equal(2);
+    expect(missing.report).to.deep.include({ verdict: "incomplete" });
+    expect(missing.report.firstFailure).to.deep.include({ check: "packets.available", entry: 1 });
+  });
+
   it("hashes real output and input files into the packet", async () => {
     await writeFile(join(dir, "summary.md"), "# Summary\nThe contract renews yearly.\n");
     await writeFile(join(dir, "contract.pdf"), "%PDF-1.7 not really");

@@ -118,6 +118,20 @@ describeEachDatabase("indexer API end to end", (target) =>
       expect(ready).to.deep.include({ status: 200, body: "" });
     });
 
+    it("GET / names the service and links the REST routes, GraphQL and GraphiQL: JSON, or HTML for a browser", async () => {
+      const json = await indexer.get("/");
+      expect(json).to.deep.include({ status: 200, contentType: "application/json" });
+      const body = json.body as { service: string; rest: { route: string }[]; graphql: { endpoint: string } };
+      expect(body.service).to.equal("Proof of Process audit API");
+      expect(body.rest.map((r) => r.route)).to.include("GET /api/assets/:sha256");
+      // The links it gives are served.
+      expect((await indexer.get(body.graphql.endpoint)).status).to.equal(200);
+      const page = await fetch(`${indexer.url}/`, { headers: { accept: "text/html,*/*;q=0.8" } });
+      expect(page.status).to.equal(200);
+      expect(page.headers.get("content-type")).to.match(/^text\/html/);
+      expect(await page.text()).to.include('<a href="/graphql">GraphiQL</a>');
+    });
+
     it("GET /api/anchors/:tenant/:chainId answers the anchor with its verification report, by string or on-chain ids", async () => {
       const { a1, b1 } = runs;
       const report = await reportOf(a1);
@@ -210,6 +224,15 @@ describeEachDatabase("indexer API end to end", (target) =>
         body: expected,
       });
       expect((await indexer.get(`/api/assets/${assetHash}`)).body).to.deep.equal(expected);
+      // GraphQL takes the digest as REST does: with or without 0x, in any case.
+      const entries = (hash: string) =>
+        indexer.graphql<{ entrys: { items: { packetCid: string }[] } }>(
+          `query ($h: String) { entrys(where: { assetHash: $h }, orderBy: "id") { items { packetCid } } }`,
+          { h: hash },
+        );
+      const bare = await entries(assetHash.slice(2).toUpperCase());
+      expect(bare.entrys.items.map((e) => e.packetCid)).to.have.members([fromA1.cid, fromB1.cid]);
+      expect(await entries(assetHash)).to.deep.equal(bare);
     });
 
     it("GET /api/jobs/:jobId/timeline answers the job's Numbers commits and its Base anchor, oldest first", async () => {

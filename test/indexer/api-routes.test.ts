@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { createApiApp } from "../../indexer/src/api/app.ts";
 import type { RegistryReader } from "../../indexer/src/api/deps.ts";
 import { parseChain, parseSha256, parseTenant, parseTokenId } from "../../indexer/src/api/params.ts";
 import { toOnchainId } from "../../src/anchor/ids.ts";
@@ -106,6 +107,58 @@ describe("indexer API routes over given rows", () => {
     it("answers 404 for other methods on the REST routes", async () => {
       const answer = await api({ anchors: [anchorRow()] })(`/api/anchors/${TENANT}/${UUID}`, { method: "POST" });
       expect(answer.status).to.equal(404);
+    });
+  });
+
+  describe("GET / (what this server is)", () => {
+    const home = async (accept: string | undefined, publicUrl?: string) => {
+      const app = createApiApp({
+        store: memoryStore({}),
+        registry: registryAt(0n),
+        baseChainId: 31337,
+        statementTimeoutMs: 5_000,
+        publicUrl,
+      });
+      const response = await app.request("http://api.test/", accept === undefined ? {} : { headers: { accept } });
+      return { status: response.status, type: response.headers.get("content-type"), text: await response.text() };
+    };
+
+    it("answers JSON naming the service, every REST route, GraphQL and GraphiQL, to curl and to JSON clients", async () => {
+      for (const accept of [undefined, "*/*", "application/json"]) {
+        const answer = await home(accept);
+        expect(answer).to.deep.include({ status: 200, type: "application/json" });
+        const body = JSON.parse(answer.text);
+        expect(body.service).to.equal("Proof of Process audit API");
+        expect(body.rest.map((r: { route: string }) => r.route)).to.deep.equal([
+          "GET /api/anchors/:tenant/:chainId",
+          "GET /api/assets/:sha256",
+          "GET /api/jobs/:jobId/timeline",
+          "GET /api/tenants/:tenant/completeness",
+          "GET /metadata/:id.json",
+        ]);
+        expect(body.graphql).to.deep.include({ endpoint: "/graphql", graphiql: "/graphql" });
+        expect(body.ponder).to.deep.include({
+          route: "GET /status",
+          answers: "each chain's latest indexed block",
+          href: "/status",
+        });
+      }
+    });
+
+    it("answers a browser with an HTML page linking GraphiQL and Ponder's routes, under POP_AUDIT_PUBLIC_URL when set", async () => {
+      const browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+      const page = await home(browser);
+      expect(page.status).to.equal(200);
+      expect(page.type).to.match(/^text\/html/);
+      expect(page.text).to.include("<h1>Proof of Process audit API</h1>");
+      expect(page.text).to.include('<a href="/graphql">GraphiQL</a>');
+      expect(page.text).to.include("<code>GET /api/assets/:sha256</code>");
+      expect(page.text).to.include('<a href="/health"><code>GET /health</code></a>');
+      const behindProxy = await home(browser, "https://audit.example.org/pop");
+      expect(behindProxy.text).to.include('<a href="https://audit.example.org/pop/graphql">GraphiQL</a>');
+      expect(JSON.parse((await home(undefined, "https://audit.example.org/pop")).text).graphql.endpoint).to.equal(
+        "https://audit.example.org/pop/graphql",
+      );
     });
   });
 

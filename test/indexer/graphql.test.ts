@@ -1,8 +1,19 @@
 import { expect } from "chai";
-import { GraphQLInt, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString } from "graphql";
+import {
+  type GraphQLInputObjectType,
+  GraphQLInt,
+  GraphQLList,
+  GraphQLNonNull,
+  GraphQLObjectType,
+  GraphQLSchema,
+  GraphQLString,
+} from "graphql";
 import { Hono } from "hono";
+import * as tables from "../../indexer/ponder.schema.ts";
 import { graphqlEndpoint } from "../../indexer/src/api/graphql.ts";
+import { DIGEST_COLUMNS, DIGEST_FILTER_SUFFIXES } from "../../indexer/src/api/graphqlDigests.ts";
 import { GRAPHQL_LIMITS } from "../../indexer/src/api/graphqlLimits.ts";
+import { ponderSchema } from "../../indexer/src/api/ponderGraphql.ts";
 import { DEFAULT_PAGE_LIMIT } from "../../indexer/src/api/rowBudget.ts";
 
 /**
@@ -350,3 +361,102 @@ describe("indexer GraphQL endpoint (graphqlEndpoint)", () => {
     });
   });
 });
+
+describe("indexer GraphQL digest filters (Ponder's schema): assetHash and packetHash read as REST reads sha256", () => {
+  const ASSET = `0x${"9f".repeat(16)}${"0a".repeat(16)}`;
+  let schema: GraphQLSchema;
+  let app: Hono;
+  /** The values Ponder's resolvers bound into each SQL filter they built, in order. */
+  let bound: unknown[][];
+  before(async () => {
+    schema = await ponderSchema(tables);
+  });
+  beforeEach(() => {
+    bound = [];
+    // Ponder's plural resolvers read `qb.raw.select().from(table).where(filter).orderBy().limit().offset()`.
+    const read = {
+      from: () => read,
+      where: (filter: unknown) => {
+        bound.push(boundValues(filter));
+        return read;
+      },
+      orderBy: () => read,
+      limit: () => read,
+      offset: async () => [],
+    };
+    const qb = { raw: { select: () => read } };
+    app = new Hono();
+    app.post("/graphql", graphqlEndpoint(schema, { context: () => ({ qb }), statementTimeoutMs: 1_000 }));
+  });
+  const ask = (query: string, variables?: Record<string, unknown>) => post(app, JSON.stringify({ query, variables }));
+
+  it("offers on every digest column exactly the filters it normalises", () => {
+    for (const [type, columns] of [
+      ["entryFilter", ["assetHash", "packetHash"]],
+      ["commitFilter", ["packetHash"]],
+    ] as const) {
+      const fields = Object.keys((schema.getType(type) as GraphQLInputObjectType).getFields());
+      for (const column of columns)
+        expect(fields.filter((f) => f.startsWith(column)).sort()).to.deep.equal(
+          Object.keys(DIGEST_FILTER_SUFFIXES)
+            .map((suffix) => `${column}${suffix}`)
+            .sort(),
+        );
+    }
+    expect(DIGEST_COLUMNS).to.have.members(["assetHash", "packetHash"]);
+  });
+
+  it("filters by a digest given with or without 0x, in any case, as the stored lowercase 0x form", async () => {
+    const bare = ASSET.slice(2).toUpperCase();
+    const query = "query ($h: String) { entrys(where: { assetHash: $h }) { items { id } } }";
+    for (const given of [ASSET, bare, `0X${bare}`]) {
+      expect(await ask(query, { h: given })).to.deep.equal({ status: 200, body: { data: { entrys: { items: [] } } } });
+    }
+    expect(bound).to.deep.equal([[ASSET], [ASSET], [ASSET]]);
+    bound = [];
+    await ask(
+      `{ entrys(where: { OR: [{ assetHash_in: ["${bare}"] }, { packetHash_not: "${bare.toLowerCase()}" }] }) { items { id } } }`,
+    );
+    await ask(`{ commits(where: { packetHash: "${bare}" }) { items { id } } }`);
+    await ask(`{ entrys(where: { assetHash_starts_with: "9F9F", assetHash_ends_with: "0A" }) { items { id } } }`);
+    expect(bound).to.deep.equal([[ASSET, ASSET], [ASSET], ["0x9f9f%", "%0a"]]);
+  });
+
+  it("refuses what is not a digest with a GraphQL error naming the argument, before any read", async () => {
+    const refused = (argument: string, value: string, what = "64 hex digits") => ({
+      status: 200,
+      body: {
+        errors: [
+          {
+            message: `${argument} must be ${what} (with or without 0x), got ${JSON.stringify(value)}.`,
+            locations: [{ line: 1, column: 3 }],
+            path: ["entrys"],
+            extensions: { code: "BAD_USER_INPUT" },
+          },
+        ],
+        data: null,
+      },
+    });
+    expect(await ask('{ entrys(where: { assetHash: "zz" }) { items { id } } }')).to.deep.equal(
+      refused("where.assetHash", "zz"),
+    );
+    expect(
+      await ask(`{ entrys(where: { AND: [{ packetHash_in: ["${ASSET}", "0x12"] }] }) { items { id } } }`),
+    ).to.deep.equal(refused("where.AND[0].packetHash_in[1]", "0x12"));
+    expect(await ask('{ entrys(where: { assetHash_contains: "xyz" }) { items { id } } }')).to.deep.equal(
+      refused("where.assetHash_contains", "xyz", "1 to 64 hex digits"),
+    );
+    expect(bound).to.deep.equal([]);
+  });
+});
+
+/** The values a Drizzle SQL filter binds as parameters, in order (its Param chunks). */
+function boundValues(filter: unknown): unknown[] {
+  // A string among the chunks is a value (the SQL text is in StringChunk objects).
+  if (typeof filter === "string") return [filter];
+  if (Array.isArray(filter)) return filter.flatMap(boundValues);
+  if (filter === null || typeof filter !== "object") return [];
+  if ("encoder" in filter && "value" in filter) return [filter.value];
+  if ("queryChunks" in filter && Array.isArray(filter.queryChunks)) return filter.queryChunks.flatMap(boundValues);
+  return [];
+}

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -249,17 +250,20 @@ describe("verifyAnchor (the 4-step protocol against a local chain and gateway)",
       .and.include("✘ anchor.log");
   });
 
-  it("proves with `pop verify-asset` which stage produced a file, and that another file was not produced", async () => {
+  it("proves with `pop verify-asset` which stage produced a file, and that another file was not produced, answering on the first line", async () => {
     const run = await threeStageRun(undefined, undefined, freshChainId());
     await registerAndAnchor(chain, run, store);
+    const { tenantId, chainId } = run.built.chainscript;
     // The fixture's outputs are the SHA-256 of these labels; the "file" holds exactly those bytes' preimage.
-    await writeFile(join(dir, "lighthouse@4x.png"), "lighthouse@4x.png");
-    await writeFile(join(dir, "other.png"), "something else");
-    const pop = (file: string) =>
+    const produced = join(dir, "lighthouse@4x.png");
+    const other = join(dir, "other.png");
+    await writeFile(produced, "lighthouse@4x.png");
+    await writeFile(other, "something else");
+    const pop = (file: string, json: boolean, chainIdArg = chainId) =>
       new Promise<{ code: number; stdout: string }>((resolve) => {
-        const args = [POP, "verify-asset", join(dir, file), "--tenant", run.built.chainscript.tenantId];
-        args.push("--chain-id", run.built.chainscript.chainId, "--rpc", chain.url, "--gateway", gateway.url);
-        args.push("--registry", chain.registry, "--json");
+        const args = [POP, "verify-asset", file, "--tenant", tenantId];
+        args.push("--chain-id", chainIdArg, "--rpc", chain.url, "--gateway", gateway.url);
+        args.push("--registry", chain.registry, ...(json ? ["--json"] : []));
         execFile(
           process.execPath,
           args,
@@ -267,17 +271,46 @@ describe("verifyAnchor (the 4-step protocol against a local chain and gateway)",
           (error, stdout) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout }),
         );
       });
-    const produced = await pop("lighthouse@4x.png");
-    expect(produced.code, produced.stdout).to.equal(0);
-    expect(JSON.parse(produced.stdout)).to.deep.include({
+    const firstLine = (stdout: string) => stdout.split("\n")[0];
+    const chainWords = `chain ${chainId} of tenant ${tenantId}`;
+
+    const proven = await pop(produced, true);
+    expect(proven.code, proven.stdout).to.equal(0);
+    expect(JSON.parse(proven.stdout)).to.deep.include({
+      result: "proven",
+      answer: `proven: ${produced} is the output of step upscale (entry 1) of ${chainWords}`,
       verdict: "valid",
       produced: true,
       entry: 1,
       stageId: "upscale",
     });
-    const other = await pop("other.png");
-    expect(other.code).to.equal(1);
-    expect(JSON.parse(other.stdout)).to.deep.include({ verdict: "valid", produced: false });
+    const provenText = await pop(produced, false);
+    expect(provenText.code).to.equal(0);
+    expect(firstLine(provenText.stdout)).to.equal(
+      `proven: ${produced} is the output of step upscale (entry 1) of ${chainWords}`,
+    );
+    expect(provenText.stdout).to.match(/^stageId: upscale$/m);
+
+    const notProduced = await pop(other, false);
+    expect(notProduced.code).to.equal(1);
+    const [answer, ...details] = notProduced.stdout.trimEnd().split("\n");
+    const sha256 = createHash("sha256").update("something else").digest("hex");
+    expect(answer).to.equal(
+      `not produced by this chain: ${other} (sha256 ${sha256}) is the output of no step of the valid ${chainWords}`,
+    );
+    // The details follow; none of them reads as the answer before it.
+    expect(details).to.include("verdict: valid").and.include("produced: false");
+    const notProducedJson = JSON.parse((await pop(other, true)).stdout);
+    expect(notProducedJson).to.deep.include({ result: "not-produced", answer, verdict: "valid", produced: false });
+
+    const never = freshChainId();
+    const invalid = await pop(produced, false, never);
+    expect(invalid.code).to.equal(1);
+    expect(firstLine(invalid.stdout)).to.match(
+      new RegExp(
+        `^chain invalid: chain ${never} of tenant ${tenantId} fails anchor\\.log: ${never} was never anchored`,
+      ),
+    );
   });
 
   describe("when the operator anchored a chainscript that does not hold together", () => {

@@ -1,6 +1,7 @@
 /**
  * The REST routes as a Hono app over {@link ApiDeps}: index.ts mounts it in
- * Ponder's server; tests run it over rows of their own. Every answer is JSON;
+ * Ponder's server; tests run it over rows of their own. Every answer is JSON
+ * (but GET /, which is HTML for a browser: home.ts);
  * errors are `{ "error": "<sentence naming the parameter and the problem>" }`
  * with 400 (malformed parameter), 404 (nothing indexed under it, or no such
  * route), 502 (the chain could not be read) or 503 (the database reads ran
@@ -12,24 +13,20 @@ import { assetProvenance } from "./assets.ts";
 import { boundedStore } from "./boundedStore.ts";
 import { Deadline, timeoutAnswer } from "./deadline.ts";
 import type { ApiDeps } from "./deps.ts";
+import { homePage, REST_ROUTES } from "./home.ts";
 import { jobTimeline } from "./jobs.ts";
 import { certificateMetadata } from "./metadata.ts";
 import { ApiError } from "./params.ts";
 import { tenantCompleteness } from "./tenants.ts";
 
-export const ROUTES = [
-  "GET /api/anchors/:tenant/:chainId",
-  "GET /api/assets/:sha256",
-  "GET /api/jobs/:jobId/timeline",
-  "GET /api/tenants/:tenant/completeness",
-  "GET /metadata/:id.json",
-] as const;
+export const ROUTES = REST_ROUTES.map(([route]) => route);
 
 export function createApiApp(deps: ApiDeps, log: (error: unknown) => void = () => {}): Hono {
   const app = new Hono();
   /** The deps of one request: its reads bounded by a deadline of their own. */
   const request = (): ApiDeps => ({ ...deps, store: boundedStore(deps.store, new Deadline(deps.statementTimeoutMs)) });
   const limit = (c: Context) => c.req.queries("limit");
+  app.get("/", homePage(deps.publicUrl));
   app.get("/api/anchors/:tenant/:chainId", async (c) =>
     c.json(await anchorDetail(request(), c.req.param("tenant"), c.req.param("chainId"))),
   );

@@ -74,11 +74,28 @@ export function parseChain(value: string): IdParam {
   );
 }
 
-/** A SHA-256 digest: 64 hex digits, with or without 0x, any case; returned as lowercase 0x hex. */
-export function parseSha256(value: string): Hex {
+/**
+ * A SHA-256 digest: 64 hex digits, with or without 0x, any case; returned as
+ * lowercase 0x hex. `parameter` names it in the error (the REST path's
+ * `sha256`, or a GraphQL filter's argument).
+ */
+export function parseSha256(value: string, parameter = "sha256"): Hex {
   if (!SHA256.test(value))
-    throw new ApiError(400, `sha256 must be 64 hex digits (with or without 0x), got ${quote(value)}.`);
+    throw new ApiError(400, `${parameter} must be 64 hex digits (with or without 0x), got ${quote(value)}.`);
   return `0x${value.replace(/^0x/i, "").toLowerCase()}`;
+}
+
+const HEX_PART = /^(0x)?[0-9a-f]{1,64}$/i;
+
+/**
+ * Part of a hex digest, as a filter's `_starts_with`, `_contains` or
+ * `_ends_with` takes it: 1 to 64 hex digits, with or without 0x, any case;
+ * returned lowercase, 0x kept when given.
+ */
+export function parseHexPart(value: string, parameter: string): string {
+  if (!HEX_PART.test(value))
+    throw new ApiError(400, `${parameter} must be 1 to 64 hex digits (with or without 0x), got ${quote(value)}.`);
+  return value.toLowerCase();
 }
 
 /** A GPU job id: any text of 1 to 256 characters without control characters, matched exactly. */

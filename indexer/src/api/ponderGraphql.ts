@@ -13,6 +13,7 @@
 import type { GraphQLSchema } from "graphql";
 import type * as PonderGraphql from "../../../node_modules/ponder/dist/types/graphql/index.js";
 import type { Deadline } from "./deadline.ts";
+import { normaliseDigestFilters } from "./graphqlDigests.ts";
 import type { PonderDatabase } from "./readonlyPool.ts";
 
 type Internals = typeof PonderGraphql;
@@ -22,14 +23,22 @@ type Inner = Parameters<Parameters<QueryBuilder["wrap"]>[1]>[0];
 
 const GRAPHQL_INTERNALS = "../../../node_modules/ponder/dist/esm/graphql/index.js";
 
+type Tables = Parameters<Internals["buildGraphQLSchema"]>[0]["schema"];
+
+/** Ponder's GraphQL schema for `tables`, its filters reading digests as REST does (graphqlDigests.ts). */
+export async function ponderSchema(tables: Tables): Promise<GraphQLSchema> {
+  const { buildGraphQLSchema } = (await import(GRAPHQL_INTERNALS)) as Internals;
+  return normaliseDigestFilters(buildGraphQLSchema({ schema: tables }));
+}
+
 export async function ponderGraphql(
-  schema: Parameters<Internals["buildGraphQLSchema"]>[0]["schema"],
+  schema: Tables,
   database: PonderDatabase,
 ): Promise<{ schema: GraphQLSchema; context: (deadline: Deadline) => unknown }> {
-  const { buildDataLoaderCache, buildGraphQLSchema } = (await import(GRAPHQL_INTERNALS)) as Internals;
+  const { buildDataLoaderCache } = (await import(GRAPHQL_INTERNALS)) as Internals;
   const qb = database.readonlyQB;
   return {
-    schema: buildGraphQLSchema({ schema }),
+    schema: await ponderSchema(schema),
     context: (deadline) => {
       const once = readsOnce(qb, deadline);
       return { qb: once, getDataLoader: buildDataLoaderCache(once) };

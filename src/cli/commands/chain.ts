@@ -2,8 +2,8 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { toHex } from "../../bytes.ts";
 import { buildChainscript } from "../../chainscript/build.ts";
+import { type PacketFile, packetFileSource } from "../../chainscript/packetFiles.ts";
 import { type KeyResolver, verifyChainscript } from "../../chainscript/verify.ts";
-import { rawCid } from "../../evidence/cid.ts";
 import { loadKeyFile, passphraseFromEnv } from "../../keys/keyFile.ts";
 import { type Command, flag, hexOption, requireString, strings } from "../args.ts";
 import { EXIT, UsageError } from "../errors.ts";
@@ -53,8 +53,8 @@ export const chainBuild: Command = {
   },
 };
 
-/** Every file in `dir`, by the CID of its bytes: file names do not matter, content does. */
-async function packetsIn(dir: string): Promise<Map<string, Uint8Array>> {
+/** Every file in `dir`, named by its path: which entry's packet each is, is packetFileSource's to tell. */
+async function packetsIn(dir: string): Promise<PacketFile[]> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -63,12 +63,9 @@ async function packetsIn(dir: string): Promise<Map<string, Uint8Array>> {
       cause: error,
     });
   }
-  const packets = new Map<string, Uint8Array>();
-  for (const name of names) {
-    const bytes = await readInput(join(dir, name), "packet");
-    packets.set(rawCid(bytes), bytes);
-  }
-  return packets;
+  const files: PacketFile[] = [];
+  for (const name of names) files.push({ name: join(dir, name), bytes: await readInput(join(dir, name), "packet") });
+  return files;
 }
 
 /** `--public-key <hex>` trusts one key for every key id; `--public-key <keyId>=<hex>` binds a key to an id. */
@@ -95,7 +92,7 @@ export const chainVerify: Command = {
     if (keys.length === 0) throw new UsageError("Missing --public-key.", { details: `Usage: ${usage}` });
     const resolveKey = keyResolver(keys);
     const bytes = await readInput(args.positionals[0] as string, "chainscript");
-    const packets = await packetsIn(requireString(args, "packets", usage));
+    const packets = packetFileSource(await packetsIn(requireString(args, "packets", usage)));
     const cid = args.values.cid;
     const report = await verifyChainscript({ bytes, packets, resolveKey, ...(typeof cid === "string" ? { cid } : {}) });
     const { chainscript, ...rest } = report;

@@ -3,6 +3,7 @@ import { deployedAddress } from "../../anchor/deployments.ts";
 import { toHex } from "../../bytes.ts";
 import { describeAssetFile } from "../../evidence/assetFile.ts";
 import { cacheFromEnv, gatewaysFromEnv } from "../../storage/config.ts";
+import { answerAsset } from "../../verify/assetAnswer.ts";
 import { findAsset } from "../../verify/findAsset.ts";
 import { verifyAnchor } from "../../verify/verifyAnchor.ts";
 import { type Command, flag, integerOption, type ParsedArgs, requireString, strings } from "../args.ts";
@@ -90,9 +91,11 @@ export const verifyAsset: Command = {
       report.verdict === "valid" && report.chainscript && report.packets
         ? findAsset(report.chainscript, report.packets, assetHash)
         : undefined;
-    const result = {
+    const sha256 = toHex(assetHash);
+    const { result: outcome, answer } = answerAsset({ file, sha256, tenantId, chainId, report, found });
+    const details = {
       file,
-      sha256: toHex(assetHash),
+      sha256,
       size: assetSize,
       verdict: report.verdict,
       tenant: tenantId,
@@ -114,8 +117,12 @@ export const verifyAsset: Command = {
         : { produced: false }),
       ...(report.firstFailure ? { firstFailure: report.firstFailure } : {}),
     };
-    printResult(result, flag(args, "json"));
-    if (report.verdict === "incomplete") return EXIT.usage;
-    return found ? EXIT.ok : EXIT.invalid;
+    // The answer comes first: a reader who stops at the first line has it, with the details after.
+    if (flag(args, "json")) printResult({ result: outcome, answer, ...details }, true);
+    else {
+      process.stdout.write(`${answer}\n`);
+      printResult(details, false);
+    }
+    return outcome === "proven" ? EXIT.ok : outcome === "incomplete" ? EXIT.usage : EXIT.invalid;
   },
 };
