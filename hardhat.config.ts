@@ -73,6 +73,7 @@ export default defineConfig({
     solidity: {
       fuzz: { seed: "0x5eed" },
     },
-    mocha: { reporter: SUMMARY_REPORTER },
+    // Files run in two worker processes: most suites wait on child processes, chains or databases.
+    mocha: { reporter: SUMMARY_REPORTER, parallel: true, jobs: 2 },
   },
 });

@@ -52,7 +52,8 @@ const fields = (overrides: Record<string, unknown> = {}) => ({
 });
 
 describe("pop (command line)", function () {
-  this.timeout(30_000);
+  // Each test runs several `pop` processes; on a loaded machine each can take seconds to start.
+  this.timeout(120_000);
   let dir: string;
 
   before(async () => {

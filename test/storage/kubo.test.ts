@@ -141,8 +141,11 @@ describe("the Kubo RPC provider", () => {
     it("stops when the caller aborts", async () => {
       standin.inject({ hang: true });
       const controller = new AbortController();
-      const pending = provider().has(rawCid(utf8("x")), { signal: controller.signal });
-      setTimeout(() => controller.abort(new Error("caller gave up")), 20);
+      // Attempts never time out here, and the abort comes once the request has arrived: only the abort ends it.
+      const patient = createKuboProvider({ url: standin.url, retry: { ...RETRY, timeoutMs: 600_000 } });
+      const pending = patient.has(rawCid(utf8("x")), { signal: controller.signal });
+      while (standin.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      controller.abort(new Error("caller gave up"));
       expect((await rejection(pending)).message).to.equal("caller gave up");
       expect(standin.requests).to.have.length(1);
     });
