@@ -12,3 +12,8 @@ export class InvalidJobOptionError extends BaseError {
     this.problem = problem;
   }
 }
+
+/** A JobCompleted event does not belong with the JobSubmitted it was given, or carries no file to describe. */
+export class JobEventError extends BaseError {
+  override name = "JobEventError";
+}

@@ -20,6 +20,7 @@ import type { CborMap } from "../evidence/cbor/types.ts";
 import type { PacketFields, SignedPacket } from "../evidence/sign.ts";
 import { createPacket } from "../evidence/sign.ts";
 import type { Signer } from "../keys/signer.ts";
+import { JobEventError } from "./errors.ts";
 import { type JobFile, jobFile } from "./files.ts";
 import type { JobCompleted, JobSubmitted } from "./simulator.ts";
 
@@ -134,10 +135,10 @@ export function jobCompletedFields(
   context: JobPacketContext,
 ): PacketFields {
   if (completed.jobId !== submitted.jobId)
-    throw new RangeError(`JobCompleted is for job ${completed.jobId}, not the submitted job ${submitted.jobId}`);
+    throw new JobEventError(`JobCompleted is for job ${completed.jobId}, not the submitted job ${submitted.jobId}`);
   const file = completed.output ?? completed.errorLog;
   if (file === undefined)
-    throw new RangeError(`JobCompleted for job ${completed.jobId} has neither output nor error log`);
+    throw new JobEventError(`JobCompleted for job ${completed.jobId} has neither output nor error log`);
   const parameters: CborMap = {
     ...commonParameters(submitted, "JobCompleted"),
     status: completed.exitCode === 0 ? "succeeded" : "failed",

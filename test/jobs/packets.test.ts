@@ -6,6 +6,7 @@ import { decodePacket } from "../../src/evidence/codec.ts";
 import { InvalidPacketError } from "../../src/evidence/errors.ts";
 import { verifyPacket } from "../../src/evidence/sign.ts";
 import { GPU_IDS, TASK_TYPE_IDS } from "../../src/jobs/catalog.ts";
+import { JobEventError } from "../../src/jobs/errors.ts";
 import {
   createJobPacket,
   type JobPacketContext,
@@ -174,7 +175,7 @@ describe("jobs: packets", () => {
       const first = await jobPackets({ seed: 1n });
       const second = await jobPackets({ seed: 2n });
       expect(() => jobCompletedFields(first.submitted, second.completed, context)).to.throw(
-        RangeError,
+        JobEventError,
         /not the submitted job/,
       );
     });
