@@ -1,0 +1,188 @@
+/**
+ * How the two lifecycle events of a GPU job become evidence packets. Only the
+ * mapping lives here: validation, encoding and signing are the evidence
+ * layer's (`createPacket`), so a job packet is checked exactly as every other.
+ *
+ * - JobSubmitted: inputs are the request (model, seed, prompt hash, parameters,
+ *   input file hashes); outputs describe the job specification, a JSON
+ *   document (RFC 8785) of the request, which {@link jobSpecification} returns.
+ * - JobCompleted: inputs repeat the request and list the specification's hash
+ *   after the input files', so the completion's lineage leads to its submission;
+ *   outputs describe the result file, or on failure the error log.
+ *
+ * `inputs.parameters` carries `eventType` and `jobId` (so both are signed), the
+ * task type, executor, GPU and `simulated: true`, then the task's own parameters.
+ */
+import { sha256 } from "#crypto";
+import { toHex } from "../bytes.ts";
+import { jcs } from "../chainscript/jcs.ts";
+import type { CborMap } from "../evidence/cbor/types.ts";
+import type { PacketFields, SignedPacket } from "../evidence/sign.ts";
+import { createPacket } from "../evidence/sign.ts";
+import type { Signer } from "../keys/signer.ts";
+import { JobEventError } from "./errors.ts";
+import { type JobFile, jobFile } from "./files.ts";
+import type { JobCompleted, JobSubmitted } from "./simulator.ts";
+
+/** Names the simulator in pipeline hashes and specifications; a new major version changes what a seed produces. */
+export const SIMULATOR_ID = "pop-job-simulator/1";
+
+export interface JobPacketContext {
+  readonly tenantId: string;
+  readonly processId: string;
+  /** SHA-256 of the pipeline configuration; by default {@link defaultPipelineHash} of the task type. */
+  readonly pipelineHash?: Uint8Array;
+  /** A fixed packet id (tests, replays); a random UUIDv4 when absent, as the format asks. */
+  readonly packetId?: string;
+}
+
+const encoder = new TextEncoder();
+
+/** SHA-256 of the prompt as the packet format asks: NFC, trimmed, UTF-8. */
+export function promptHash(prompt: string): Uint8Array {
+  return sha256(encoder.encode(prompt.normalize("NFC").trim()));
+}
+
+/** SHA-256 of the JSON (RFC 8785) of the simulator id and the task type's catalog entry. */
+export function defaultPipelineHash(submitted: JobSubmitted): Uint8Array {
+  const { id, estimateSeconds, mimeType, extension } = submitted.taskType;
+  return sha256(
+    encoder.encode(jcs({ simulator: SIMULATOR_ID, taskType: { id, estimateSeconds, mimeType, extension } })),
+  );
+}
+
+/** The job specification: the request as a JSON (RFC 8785) file, the JobSubmitted packet's output. */
+export function jobSpecification(submitted: JobSubmitted): JobFile {
+  const document = {
+    simulator: SIMULATOR_ID,
+    jobId: submitted.jobId,
+    taskType: submitted.taskType.id,
+    executor: submitted.executor,
+    gpu: submitted.gpu.id,
+    modelId: submitted.modelId,
+    // A string: JSON numbers lose precision past 2^53, seeds go to 2^64 − 1.
+    seed: submitted.seed.toString(),
+    prompt: submitted.prompt,
+    parameters: submitted.parameters,
+    inputs: submitted.inputs.map((file) => ({
+      fileName: file.fileName,
+      mimeType: file.mimeType,
+      sha256: toHex(file.sha256),
+      size: file.size,
+    })),
+    submittedAt: submitted.submittedAt,
+  };
+  return jobFile(`${submitted.jobId}-job.json`, "application/json", encoder.encode(jcs(document)));
+}
+
+function commonParameters(submitted: JobSubmitted, eventType: JobSubmitted["eventType"] | JobCompleted["eventType"]) {
+  return {
+    ...submitted.parameters,
+    eventType,
+    jobId: submitted.jobId,
+    taskType: submitted.taskType.id,
+    executor: submitted.executor,
+    gpu: submitted.gpu.name,
+    simulated: true,
+  };
+}
+
+function outputsOf(file: JobFile): PacketFields["outputs"] {
+  const outputs = { assetHash: file.sha256, assetSize: file.size, mimeType: file.mimeType };
+  if (file.resolution === undefined) return outputs;
+  return { ...outputs, resolutionW: file.resolution.width, resolutionH: file.resolution.height };
+}
+
+function inputsOf(submitted: JobSubmitted, parameters: CborMap, assetHashes: readonly Uint8Array[]) {
+  const inputs = {
+    promptHash: promptHash(submitted.prompt),
+    modelId: submitted.modelId,
+    seed: submitted.seed,
+    parameters,
+  };
+  // The format asks writers to omit an empty list rather than write [].
+  return assetHashes.length === 0 ? inputs : { ...inputs, assetHashes };
+}
+
+function base(context: JobPacketContext) {
+  const fields = { tenantId: context.tenantId, processId: context.processId };
+  return context.packetId === undefined ? fields : { ...fields, packetId: context.packetId };
+}
+
+/** Packet fields of a JobSubmitted event: nothing has run, so `durationMs` is 0 and there is no utilisation. */
+export function jobSubmittedFields(submitted: JobSubmitted, context: JobPacketContext): PacketFields {
+  return {
+    ...base(context),
+    timestamp: submitted.submittedAt,
+    inputs: inputsOf(
+      submitted,
+      commonParameters(submitted, "JobSubmitted"),
+      submitted.inputs.map((file) => file.sha256),
+    ),
+    execution: {
+      durationMs: 0,
+      deviceClass: submitted.gpu.id,
+      pipelineHash: context.pipelineHash ?? defaultPipelineHash(submitted),
+    },
+    outputs: outputsOf(jobSpecification(submitted)),
+  };
+}
+
+/** Packet fields of a JobCompleted event, success or failure. */
+export function jobCompletedFields(
+  submitted: JobSubmitted,
+  completed: JobCompleted,
+  context: JobPacketContext,
+): PacketFields {
+  if (completed.jobId !== submitted.jobId)
+    throw new JobEventError(`JobCompleted is for job ${completed.jobId}, not the submitted job ${submitted.jobId}`);
+  const file = completed.output ?? completed.errorLog;
+  if (file === undefined)
+    throw new JobEventError(`JobCompleted for job ${completed.jobId} has neither output nor error log`);
+  const parameters: CborMap = {
+    ...commonParameters(submitted, "JobCompleted"),
+    status: completed.exitCode === 0 ? "succeeded" : "failed",
+    exitCode: completed.exitCode,
+    ...(completed.failureReason === undefined ? {} : { failureReason: completed.failureReason }),
+    memoryUsedGb: completed.memoryUsedGb,
+    timeScale: completed.timeScale,
+    outputFileName: file.fileName,
+  };
+  return {
+    ...base(context),
+    timestamp: completed.completedAt,
+    inputs: inputsOf(submitted, parameters, [
+      ...submitted.inputs.map((input) => input.sha256),
+      jobSpecification(submitted).sha256,
+    ]),
+    execution: {
+      durationMs: completed.durationMs,
+      deviceClass: submitted.gpu.id,
+      pipelineHash: context.pipelineHash ?? defaultPipelineHash(submitted),
+      gpuUtilization: completed.gpuUtilization,
+    },
+    outputs: outputsOf(file),
+  };
+}
+
+/**
+ * Validates, signs and encodes the packet of one job event with the evidence layer's `createPacket`.
+ *
+ * @example
+ * const job = simulateJob({ seed: 1n, executor: "worker-1", timeScale: 0 });
+ * const first = await createJobPacket(job.submitted, job.submitted, context, signer);
+ * const second = await createJobPacket(job.submitted, await job.complete(), context, signer);
+ * @throws {InvalidPacketError} naming the first bad field (a context with an empty tenantId, say).
+ */
+export function createJobPacket(
+  submitted: JobSubmitted,
+  event: JobSubmitted | JobCompleted,
+  context: JobPacketContext,
+  signer: Signer,
+): Promise<SignedPacket> {
+  const fields =
+    event.eventType === "JobSubmitted"
+      ? jobSubmittedFields(event, context)
+      : jobCompletedFields(submitted, event, context);
+  return createPacket(fields, signer);
+}
