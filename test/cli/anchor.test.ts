@@ -6,7 +6,7 @@ import type { Hex } from "viem";
 import { loadKeyFile } from "../../src/keys/keyFile.ts";
 import { DEV_KEYS, type LocalChain, startLocalBase } from "../helpers/localChain.ts";
 import { registerTenantFor, writeManifest } from "../helpers/pipeline.ts";
-import { pop } from "../helpers/pop.ts";
+import { pop, popGateway } from "../helpers/pop.ts";
 
 const PASSPHRASE = "correct horse battery staple";
 
@@ -54,6 +54,36 @@ describe("pop anchor (command line against a local Base JSON-RPC chain)", functi
     expect(json.runs[0].status).to.equal("already-anchored");
     expect(json.runs[0].receipt.transaction.hash).to.equal(receipt.transaction.hash);
     expect(json.transaction).to.equal(undefined);
+  });
+
+  describe("when the local store is the only storage provider", () => {
+    it("warns on stderr and in --json with the commands that make the anchor verifiable, and they do", async () => {
+      const manifest = await writeManifest(dir, { label: "local-only" });
+      const result = await pop(dir, ["anchor", manifest, ...network, "--json"], env);
+      expect(result.code, result.stderr).to.equal(0);
+      const { runs, warnings } = JSON.parse(result.stdout);
+      expect(warnings).to.have.length(1);
+      const [warning] = warnings;
+      expect(warning.code).to.equal("local-store-only");
+      const [serve, verify] = warning.commands as string[];
+      expect(serve).to.equal(`POP_STORE_DIR=${env.POP_STORE_DIR} npx pop gateway --port 8080`);
+      expect(verify?.toLowerCase()).to.equal(
+        `npx pop verify --tenant studio-aurora --chain-id ${runs[0].chainId} --rpc ${chain.url} --registry ${chain.registry} --gateway http://127.0.0.1:8080`.toLowerCase(),
+      );
+      expect(result.stderr).to.include("pop: warning: stored only in the local store");
+      expect(result.stderr).to.include(`  ${serve}\n  ${verify}\n`);
+
+      // The commands as printed (on a free port instead of 8080) give a valid verdict.
+      const gateway = await popGateway(dir, env);
+      try {
+        const args = (verify as string).replace("http://127.0.0.1:8080", gateway.url).split(" ").slice(2);
+        const verified = await pop(dir, args, {});
+        expect(verified.code, verified.stdout + verified.stderr).to.equal(0);
+        expect(verified.stdout).to.match(/valid/);
+      } finally {
+        gateway.close();
+      }
+    });
   });
 
   it("--dry-run reports the gas it would use and writes no receipt", async () => {

@@ -2,6 +2,7 @@ import { anchorManifests } from "../../anchor/pipeline/pipeline.ts";
 import { openDatabaseFromEnv } from "../../db/open.ts";
 import { loadKeyFile, passphraseFromEnv } from "../../keys/keyFile.ts";
 import { providersFromEnv } from "../../storage/config.ts";
+import { formatWarning, localStoreWarning } from "../anchorWarnings.ts";
 import { type Command, flag, integerOption, requireString } from "../args.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { printResult } from "../output.ts";
@@ -73,8 +74,21 @@ export const anchor: Command = {
         },
       );
       bar.done();
+      const warning = localStoreWarning({
+        providers,
+        storeDir: process.env.POP_STORE_DIR,
+        rpcUrl: connection.url,
+        registry: connection.registry,
+        runs: result.runs,
+      });
+      const warnings = warning === undefined ? [] : [warning];
+      // On stderr, with --json too: stdout stays the result alone, for whoever reads it.
+      for (const each of warnings) process.stderr.write(formatWarning(each));
       if (flag(args, "json")) {
-        printResult(json({ network: connection.network.name, registry: connection.registry, ...result }), true);
+        printResult(
+          json({ network: connection.network.name, registry: connection.registry, ...result, warnings }),
+          true,
+        );
         return EXIT.ok;
       }
       for (const run of result.runs) {
