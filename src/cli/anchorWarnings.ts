@@ -1,9 +1,10 @@
-import type { Address } from "viem";
+import { type Address, isAddressEqual, zeroAddress } from "viem";
+import type { AnchoredRun } from "../anchor/pipeline/pipeline.ts";
 import type { ContentProvider } from "../storage/provider.ts";
 
 /** Something `pop anchor` did that worked but will not serve its purpose as things stand; `commands` fix it. */
 export interface AnchorWarning {
-  readonly code: "local-store-only";
+  readonly code: "local-store-only" | "certificate-not-applied";
   readonly message: string;
   /** Shell commands to run, in order. */
   readonly commands: readonly string[];
@@ -56,6 +57,26 @@ export function localStoreWarning(parameters: LocalStoreWarningParameters): Anch
     message: `stored only in the local store ${dir}, which no gateway serves: pop verify cannot fetch the chainscript and answers could-not-complete until the store is served. Serve it with pop gateway (keep it running) and verify against that gateway, or store to a pinning provider (POP_STORE_PROVIDERS, see docs/storage.md).`,
     commands: [`${env}npx pop gateway --port ${DEFAULT_GATEWAY_PORT}`, ...verify],
   };
+}
+
+/**
+ * Warnings for runs whose anchor was recorded before this call with another certificate recipient than
+ * `--certificate-to` asks for: an anchor is sent once, so the option cannot apply to them any more.
+ */
+export function certificateWarnings(runs: readonly AnchoredRun[], recipient: Address | undefined): AnchorWarning[] {
+  if (recipient === undefined) return [];
+  return runs.flatMap((run) => {
+    const anchored = run.receipt?.anchor.recipient;
+    if (anchored === undefined || isAddressEqual(anchored, recipient)) return [];
+    const to = isAddressEqual(anchored, zeroAddress) ? "with no certificate" : `with its certificate to ${anchored}`;
+    return [
+      {
+        code: "certificate-not-applied" as const,
+        message: `${run.manifest} was anchored before ${to}: --certificate-to ${recipient} is not applied (a run is anchored once).`,
+        commands: [],
+      },
+    ];
+  });
 }
 
 /** A warning as lines for stderr. */

@@ -2,8 +2,12 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import type { Hex } from "viem";
+import type { Address, Hex } from "viem";
+import { processAnchorRegistryAbi } from "../../src/anchor/abi.ts";
+import { certificateId } from "../../src/anchor/certificate.ts";
+import { toOnchainId } from "../../src/anchor/ids.ts";
 import { loadKeyFile } from "../../src/keys/keyFile.ts";
+import { clients } from "../helpers/anchorRun.ts";
 import { DEV_KEYS, type LocalChain, startLocalBase } from "../helpers/localChain.ts";
 import { registerTenantFor, writeManifest } from "../helpers/pipeline.ts";
 import { pop, popGateway } from "../helpers/pop.ts";
@@ -96,6 +100,41 @@ describe("pop anchor (command line against a local Base JSON-RPC chain)", functi
       () => expect.fail("a dry run wrote a receipt"),
       (error: NodeJS.ErrnoException) => expect(error.code).to.equal("ENOENT"),
     );
+  });
+
+  describe("after a --dry-run of the same manifest", () => {
+    const holder = "0x000000000000000000000000000000000000c0de" as Address;
+    const balance = (tenant: string, chainId: string) =>
+      clients(chain).publicClient.readContract({
+        address: chain.registry,
+        abi: processAnchorRegistryAbi,
+        functionName: "balanceOf",
+        args: [holder, certificateId(toOnchainId(tenant), toOnchainId(chainId))],
+      });
+
+    it("the real run anchors with the --certificate-to it is given, and a later different one is reported, not applied", async () => {
+      const manifest = await writeManifest(dir, { label: "dry-then-real" });
+      const dry = await pop(dir, ["anchor", manifest, ...network, "--dry-run"], env);
+      expect(dry.code, dry.stderr).to.equal(0);
+
+      const real = await pop(dir, ["anchor", manifest, ...network, "--certificate-to", holder, "--json"], env);
+      expect(real.code, real.stderr).to.equal(0);
+      const [run] = JSON.parse(real.stdout).runs;
+      expect(run.status).to.equal("anchored");
+      const receipt = JSON.parse(await readFile(join(dir, "dry-then-real.receipt.json"), "utf8"));
+      expect(receipt.anchor.recipient.toLowerCase()).to.equal(holder);
+      expect(receipt.anchor.amount).to.equal("1");
+      expect(await balance("studio-aurora", run.chainId)).to.equal(1n);
+
+      const other = "0x000000000000000000000000000000000000beef";
+      const again = await pop(dir, ["anchor", manifest, ...network, "--certificate-to", other, "--json"], env);
+      expect(again.code, again.stderr).to.equal(0);
+      const { warnings } = JSON.parse(again.stdout);
+      expect(warnings.map((w: { code: string }) => w.code)).to.include("certificate-not-applied");
+      expect(again.stderr).to.match(
+        /anchored before with its certificate to 0x0+c0de: --certificate-to 0x0+beef is not applied/i,
+      );
+    });
   });
 
   it("refuses, with exit 2 and a sentence naming the problem, before anything is sent", async () => {

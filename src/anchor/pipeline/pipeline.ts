@@ -12,7 +12,15 @@
  * holds with other content is reported once the other runs have finished.
  */
 import { createHash } from "node:crypto";
-import { type Abi, type Address, encodeFunctionData, type Hex, type LocalAccount, zeroAddress } from "viem";
+import {
+  type Abi,
+  type Address,
+  encodeFunctionData,
+  type Hex,
+  isAddressEqual,
+  type LocalAccount,
+  zeroAddress,
+} from "viem";
 import { estimateGas, getTransactionCount, simulateContract } from "viem/actions";
 import { toHex } from "../../bytes.ts";
 import { buildChainscript } from "../../chainscript/build.ts";
@@ -200,7 +208,8 @@ class Pipeline {
     current = await readRun(db, run.runKey);
     if (current.step === "chained") await this.timed("storage", () => this.store(current, index));
     current = await readRun(db, run.runKey);
-    if (current.step === "stored" || (current.step === "signed" && this.expiring(current))) {
+    // A signature recorded by an earlier call (a dry run, say) is reused only if it says what this call asks.
+    if (current.step === "stored" || (current.step === "signed" && !this.reusable(current))) {
       await this.sign(current);
       this.context.onProgress?.({ phase: "signing", run: index, done: 1, total: 1 });
     }
@@ -265,23 +274,42 @@ class Pipeline {
     this.context.onProgress?.({ phase: "storage", run: index, done: 1, total: 1 });
   }
 
-  private expiring(run: RunRecord): boolean {
-    const deadline = run.anchor?.deadline ?? 0n;
-    return deadline - BigInt(Math.floor(Date.now() / 1000)) < SIGNATURE_MARGIN_SECONDS;
+  /** The anchor this call would sign: signer, certificate recipient and amount (the deadline aside). */
+  private wanted(): Pick<AnchorMessage, "signer" | "recipient" | "amount"> {
+    const recipient = this.parameters.certificateRecipient;
+    return {
+      signer: this.context.anchorSigner.address,
+      recipient: recipient ?? zeroAddress,
+      amount: recipient === undefined ? 0n : 1n,
+    };
+  }
+
+  /**
+   * Whether the run's recorded signed anchor can be sent as this call's: not about to expire, and signed
+   * by this call's anchor signer for this call's certificate recipient and amount.
+   */
+  private reusable(run: RunRecord): boolean {
+    const anchor = run.anchor;
+    if (anchor === undefined) return false;
+    const wanted = this.wanted();
+    const deadline = anchor.deadline - BigInt(Math.floor(Date.now() / 1000));
+    return (
+      deadline >= SIGNATURE_MARGIN_SECONDS &&
+      isAddressEqual(anchor.signer, wanted.signer) &&
+      isAddressEqual(anchor.recipient, wanted.recipient) &&
+      anchor.amount === wanted.amount
+    );
   }
 
   private async sign(run: RunRecord): Promise<void> {
     const { anchorSigner, evmChainId, registry } = this.context;
-    const recipient = this.parameters.certificateRecipient;
     const ttl = BigInt(this.parameters.signatureTtlSeconds ?? 3_600);
     const anchor: AnchorMessage = {
       tenantId: toOnchainId(run.tenantId),
       chainId: toOnchainId(run.chainId),
       chainHash: run.chainHash as Hex,
       ipfsCid: run.chainscriptCid as string,
-      signer: anchorSigner.address,
-      recipient: recipient ?? zeroAddress,
-      amount: recipient === undefined ? 0n : 1n,
+      ...this.wanted(),
       deadline: BigInt(Math.floor(Date.now() / 1000)) + ttl,
     };
     const signature = await anchorSigner.signTypedData(

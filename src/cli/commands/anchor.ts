@@ -2,7 +2,7 @@ import { anchorManifests } from "../../anchor/pipeline/pipeline.ts";
 import { openDatabaseFromEnv } from "../../db/open.ts";
 import { loadKeyFile, passphraseFromEnv } from "../../keys/keyFile.ts";
 import { providersFromEnv } from "../../storage/config.ts";
-import { formatWarning, localStoreWarning } from "../anchorWarnings.ts";
+import { certificateWarnings, formatWarning, localStoreWarning } from "../anchorWarnings.ts";
 import { type Command, flag, integerOption, requireString } from "../args.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { printResult } from "../output.ts";
@@ -81,7 +81,10 @@ export const anchor: Command = {
         registry: connection.registry,
         runs: result.runs,
       });
-      const warnings = warning === undefined ? [] : [warning];
+      const warnings = [
+        ...certificateWarnings(result.runs, certificateRecipient),
+        ...(warning === undefined ? [] : [warning]),
+      ];
       // On stderr, with --json too: stdout stays the result alone, for whoever reads it.
       for (const each of warnings) process.stderr.write(formatWarning(each));
       if (flag(args, "json")) {
