@@ -1,4 +1,6 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -13,6 +15,28 @@ import { registerTenantFor, writeManifest } from "../helpers/pipeline.ts";
 import { pop, popGateway } from "../helpers/pop.ts";
 
 const PASSPHRASE = "correct horse battery staple";
+
+/** A JSON-RPC stand-in in front of `target` that counts the methods asked of it. */
+async function countingRpc(target: string): Promise<{ url: string; methods: string[]; close(): Promise<void> }> {
+  const methods: string[] = [];
+  const server: Server = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString();
+    const parsed = JSON.parse(body) as { method: string } | { method: string }[];
+    for (const call of Array.isArray(parsed) ? parsed : [parsed]) methods.push(call.method);
+    const answer = await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body });
+    response.writeHead(answer.status, { "content-type": "application/json" });
+    response.end(await answer.text());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    methods,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
 
 describe("pop anchor (command line against a local Base JSON-RPC chain)", function () {
   this.timeout(60_000);
@@ -48,16 +72,79 @@ describe("pop anchor (command line against a local Base JSON-RPC chain)", functi
     const first = await pop(dir, ["anchor", manifest, ...network], env);
     expect(first.code, first.stderr).to.equal(0);
     expect(first.stdout).to.match(/cli\.jsonl: anchored\n/);
+    // Off a terminal: the first line before anything slow, then one plain line per step, all on stderr.
+    const progress = first.stderr.split("\n").filter((line) => line.startsWith("pop anchor: "));
+    expect(progress[0]).to.equal("pop anchor: anchoring cli.jsonl");
+    for (const step of [
+      /^pop anchor: local \(chain 31337\), registry 0x/,
+      /^pop anchor: cli\.jsonl: signing packets 3\/3$/,
+      /^pop anchor: cli\.jsonl: chainscript built bafkrei/,
+      /^pop anchor: cli\.jsonl: stored$/,
+      /^pop anchor: cli\.jsonl: anchor signed$/,
+      /^pop anchor: transaction 0x[0-9a-f]{64} signed \(nonce \d+\), sending; waiting for 1 confirmation$/,
+      /^pop anchor: transaction 0x[0-9a-f]{64} confirmed in block \d+$/,
+      /^pop anchor: cli\.jsonl: receipt written .*cli\.receipt\.json$/,
+    ])
+      expect(
+        progress.some((line) => step.test(line)),
+        `${step} in\n${first.stderr}`,
+      ).to.equal(true);
+    expect(first.stdout).to.not.include("pop anchor:");
     const receipt = JSON.parse(await readFile(join(dir, "cli.receipt.json"), "utf8"));
     expect(first.stdout).to.include(`tx ${receipt.transaction.hash} block ${receipt.transaction.blockNumber}`);
     for (const key of DEV_KEYS) expect(first.stdout + first.stderr).to.not.include(key.slice(2));
 
-    const second = await pop(dir, ["anchor", manifest, ...network, "--json"], env);
+    // The re-run answers from the state: no transaction, no waiting on blocks or receipts.
+    const rpc = await countingRpc(chain.url);
+    const second = await pop(dir, ["anchor", manifest, ...network, "--rpc", rpc.url, "--json", "--quiet"], env).finally(
+      () => rpc.close(),
+    );
     expect(second.code, second.stderr).to.equal(0);
+    expect(rpc.methods).to.include("eth_chainId");
+    for (const waiting of [
+      "eth_sendRawTransaction",
+      "eth_getTransactionReceipt",
+      "eth_blockNumber",
+      "eth_getTransactionCount",
+      "eth_estimateGas",
+    ])
+      expect(rpc.methods, `${waiting} asked on a re-run`).to.not.include(waiting);
+    expect(second.stderr).to.not.include("pop anchor:");
     const json = JSON.parse(second.stdout);
     expect(json.runs[0].status).to.equal("already-anchored");
     expect(json.runs[0].receipt.transaction.hash).to.equal(receipt.transaction.hash);
     expect(json.transaction).to.equal(undefined);
+  });
+
+  it("--help lists the manifest's fields and the environment variables it reads", async () => {
+    const help = await pop(dir, ["anchor", "--help"]);
+    expect(help.code).to.equal(0);
+    for (const field of [
+      "stageId",
+      "output",
+      "inputFiles",
+      "externalInputFiles",
+      "tenantId",
+      "processId",
+      "inputs",
+      "execution",
+      "outputs",
+      "packetId",
+      "timestamp",
+    ])
+      expect(help.stdout).to.match(new RegExp(`\\b${field}\\b`));
+    for (const variable of [
+      "POP_KEY_PASSPHRASE",
+      "POP_ANCHOR_SIGNER_PRIVATE_KEY",
+      "POP_RELAYER_PRIVATE_KEY",
+      "POP_RPC_URL",
+      "DATABASE_URL",
+      "POP_STATE_DIR",
+      "POP_STORE_PROVIDERS",
+      "POP_STORE_QUORUM",
+      "POP_STORE_DIR",
+    ])
+      expect(help.stdout).to.include(variable);
   });
 
   describe("when the local store is the only storage provider", () => {

@@ -76,6 +76,8 @@ export interface ProgressEvent {
   readonly run?: number;
   readonly done: number;
   readonly total: number;
+  /** What a person following along wants next to the step: a CID, a transaction hash, what is awaited. */
+  readonly detail?: string;
 }
 
 export interface AnchorPipelineContext {
@@ -204,7 +206,7 @@ class Pipeline {
     if (created) await this.step("registered");
     if (run.step === "registered") await this.timed("packets", () => this.createPackets(manifest, run, index));
     let current = await readRun(db, run.runKey);
-    if (current.step === "packets") await this.timed("chainscript", () => this.chain(manifest, current));
+    if (current.step === "packets") await this.timed("chainscript", () => this.chain(manifest, current, index));
     current = await readRun(db, run.runKey);
     if (current.step === "chained") await this.timed("storage", () => this.store(current, index));
     current = await readRun(db, run.runKey);
@@ -219,13 +221,14 @@ class Pipeline {
   private async createPackets(manifest: Manifest, run: RunRecord, index: number): Promise<void> {
     const chunk = this.parameters.packetChunk ?? 1_000;
     const total = manifest.steps.length;
+    const signer = this.context.packetSigner;
     // Packets committed before a crash are kept: they may already be in someone's hands (a log, a store).
     for (let done = await countPackets(this.context.db, run.runKey); done < total; ) {
       const end = Math.min(done + chunk, total);
       const packets: PacketRecord[] = [];
       for (let sequence = done; sequence < end; sequence++) {
         const step = manifest.steps[sequence] as Manifest["steps"][number];
-        const { bytes, packetHash } = await createPacket(step.fields, this.context.packetSigner);
+        const { bytes, packetHash } = await createPacket(step.fields, signer);
         packets.push({ sequence, stageId: step.stageId, cid: cidFromSha256(packetHash), bytes });
       }
       await recordPackets(this.context.db, run, packets, end === total);
@@ -235,7 +238,7 @@ class Pipeline {
     }
   }
 
-  private async chain(manifest: Manifest, run: RunRecord): Promise<void> {
+  private async chain(manifest: Manifest, run: RunRecord, index: number): Promise<void> {
     const packets = await readPackets(this.context.db, run.runKey);
     const built = await buildChainscript({
       steps: packets.map((p) => ({ bytes: p.bytes, stageId: p.stageId })),
@@ -249,6 +252,7 @@ class Pipeline {
       chainHash: `0x${built.chainscript.chainHash}`,
     });
     await this.step("chained");
+    this.context.onProgress?.({ phase: "chainscript", run: index, done: 1, total: 1, detail: built.cid });
   }
 
   private async store(run: RunRecord, index: number): Promise<void> {
@@ -368,16 +372,31 @@ class Pipeline {
         const call = await this.call(runs);
         const chainNonce = await getTransactionCount(publicClient, { address: relayer.address, blockTag: "pending" });
         const fees = await currentFees(publicClient);
-        ({ id: submissionId } = await recordSubmission(
+        const submission = await recordSubmission(
           db,
           { evmChainId, registry, sender: relayer.address, chainNonce },
           (nonce) => signAttempt(this.sender, call, nonce, fees),
           runs.map((run) => run.runKey),
-        ));
+        );
+        submissionId = submission.id;
         await this.step("submitted");
+        this.context.onProgress?.({
+          phase: "transaction",
+          done: 0,
+          total: 1,
+          detail: `${submission.attempt.hash} signed (nonce ${submission.nonce}), sending; waiting for ${this.parameters.confirmations} confirmation${this.parameters.confirmations === 1 ? "" : "s"}`,
+        });
       }
       const mined = await settleSubmission(this.sender, submissionId, runs, this.parameters);
-      if (mined !== null) return mined;
+      if (mined !== null) {
+        this.context.onProgress?.({
+          phase: "transaction",
+          done: 1,
+          total: 1,
+          detail: `${mined.txHash} confirmed in block ${mined.blockNumber}`,
+        });
+        return mined;
+      }
       submissionId = undefined; // released: its runs are back at `signed`, or anchored by another transaction
       const current = await Promise.all(runs.map((run) => readRun(db, run.runKey)));
       const released = current.filter((run) => run.step === "signed");
@@ -398,7 +417,14 @@ class Pipeline {
 
   async finish(run: RunRecord, index: number): Promise<{ receipt: AnchorReceipt; receiptPath: string }> {
     const finished = await finishRun(this.sender, run);
-    this.context.onProgress?.({ phase: "receipt", run: index, done: 1, total: 1 });
+    const earlier = run.step === "done" ? " (anchored by an earlier call; the registry still holds it)" : "";
+    this.context.onProgress?.({
+      phase: "receipt",
+      run: index,
+      done: 1,
+      total: 1,
+      detail: `${finished.receiptPath}${earlier}`,
+    });
     return finished;
   }
 }
