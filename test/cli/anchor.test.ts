@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import type { Hex } from "viem";
+import { DEV_KEYS } from "../../scripts/demo/accounts.ts";
 import { loadKeyFile } from "../../src/keys/keyFile.ts";
-import { DEV_KEYS, type LocalChain, startLocalBase } from "../helpers/localChain.ts";
+import { type LocalChain, startLocalBase } from "../helpers/localChain.ts";
 import { registerTenantFor, writeManifest } from "../helpers/pipeline.ts";
 import { pop } from "../helpers/pop.ts";
 
