@@ -5,12 +5,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import type { Address, Hex } from "viem";
+import { DEV_KEYS } from "../../scripts/demo/accounts.ts";
 import { processAnchorRegistryAbi } from "../../src/anchor/abi.ts";
 import { certificateId } from "../../src/anchor/certificate.ts";
 import { toOnchainId } from "../../src/anchor/ids.ts";
 import { loadKeyFile } from "../../src/keys/keyFile.ts";
 import { clients } from "../helpers/anchorRun.ts";
-import { DEV_KEYS, type LocalChain, startLocalBase } from "../helpers/localChain.ts";
+import { type LocalChain, startLocalBase } from "../helpers/localChain.ts";
 import { registerTenantFor, writeManifest } from "../helpers/pipeline.ts";
 import { pop, popGateway } from "../helpers/pop.ts";
 

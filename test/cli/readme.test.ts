@@ -55,6 +55,7 @@ describe("README", function () {
         ...(await sources(join(root, "src"))),
         ...(await sources(join(root, "indexer"))),
         join(root, "scripts/demo.ts"),
+        ...(await sources(join(root, "scripts/demo"))),
       ].map((f) => readFile(f, "utf8")),
     );
     // PONDER_DATABASE is Ponder's global (globalThis) holding its query builders, not a variable.

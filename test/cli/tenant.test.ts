@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { createPublicClient, getAddress, type Hex, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { DEV_KEYS, type LocalChain, startLocalBase } from "../helpers/localChain.ts";
+import { DEV_KEYS } from "../../scripts/demo/accounts.ts";
+import { type LocalChain, startLocalBase } from "../helpers/localChain.ts";
 import { pop, type PopResult as Result } from "../helpers/pop.ts";
 
 const PASSPHRASE = "correct horse battery staple";

@@ -27,6 +27,7 @@ import { join, relative } from "node:path";
 import { expect } from "chai";
 import { type Hex, keccak256 } from "viem";
 import { getBlock, getContractEvents, getTransaction, getTransactionCount, readContract } from "viem/actions";
+import { DEV_KEYS } from "../../../scripts/demo/accounts.ts";
 import { processAnchorRegistryAbi } from "../../../src/anchor/abi.ts";
 import { toOnchainId } from "../../../src/anchor/ids.ts";
 import { anchorManifests } from "../../../src/anchor/pipeline/pipeline.ts";
@@ -38,7 +39,7 @@ import { LocalStore } from "../../../src/storage/local.ts";
 import { accounts, clients } from "../../helpers/anchorRun.ts";
 import { type DatabaseTarget, describeEachDatabase, TEST_DATABASE_URL_VARIABLE } from "../../helpers/databases.ts";
 import { fixedSigner } from "../../helpers/fixtures.ts";
-import { DEV_KEYS, type LocalChain, startLocalBase } from "../../helpers/localChain.ts";
+import { type LocalChain, startLocalBase } from "../../helpers/localChain.ts";
 import { pipelineContext, registerTenantFor, writeManifest } from "../../helpers/pipeline.ts";
 
 const CHILD = join(import.meta.dirname, "fault", "anchorChild.ts");

@@ -8,6 +8,7 @@ import { expect } from "chai";
 import { createPublicClient, createWalletClient, type Hex, http, parseTransaction } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { getTransactionCount } from "viem/actions";
+import { DEV_KEYS } from "../../../scripts/demo/accounts.ts";
 import { toOnchainId } from "../../../src/anchor/ids.ts";
 import { AnchorPipelineError, AnchorTransactionError } from "../../../src/anchor/pipeline/errors.ts";
 import {
@@ -29,7 +30,7 @@ import type { ContentProvider } from "../../../src/storage/provider.ts";
 import { accounts, clients } from "../../helpers/anchorRun.ts";
 import { describeEachDatabase, freshDatabaseEach, TEST_DATABASE_URL_VARIABLE } from "../../helpers/databases.ts";
 import { fixedSigner } from "../../helpers/fixtures.ts";
-import { DEV_KEYS, type LocalChain, startLocalBase } from "../../helpers/localChain.ts";
+import { type LocalChain, startLocalBase } from "../../helpers/localChain.ts";
 import { pipelineContext, registerTenantFor, writeManifest } from "../../helpers/pipeline.ts";
 import { rejection } from "../../helpers/rejection.ts";
 import { type RpcProxy, startRpcProxy } from "../../helpers/rpcProxy.ts";
