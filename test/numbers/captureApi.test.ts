@@ -72,7 +72,7 @@ describe("the Capture API client", () => {
 
     it("lists no transactions until Numbers reports them", async () => {
       await standin.close();
-      standin = await startCaptureStandin({ token: TOKEN, integrityAfterReads: 2 });
+      standin = await startCaptureStandin({ token: TOKEN, integrityAfterReads: 1 });
       const client = api();
       await client.register(registration());
       expect((await client.read(cid)).commits).to.deep.equal([]);

@@ -42,7 +42,7 @@ export interface CaptureStandin extends Standin {
 
 export interface CaptureStandinOptions {
   readonly token: string;
-  /** Reads of an asset before integrity_info lists its commits; default 0 (at once). */
+  /** Reads of an asset that answer an empty integrity_info before it lists the commits; default 0. */
   readonly integrityAfterReads?: number;
 }
 
@@ -78,7 +78,7 @@ export async function startCaptureStandin(options: CaptureStandinOptions): Promi
     headline: asset.headline,
     public_access: asset.publicAccess === "true",
     integrity_info:
-      asset.reads >= (options.integrityAfterReads ?? 0)
+      asset.reads > (options.integrityAfterReads ?? 0)
         ? asset.commits.map((_, i) => ({
             search_id: txHash(asset.id, i),
             explorer_url: `https://mainnet.num.network/tx/${txHash(asset.id, i)}`,
