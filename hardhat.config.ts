@@ -74,6 +74,7 @@ export default defineConfig({
       fuzz: { seed: "0x5eed" },
     },
     // Files run in two worker processes: most suites wait on child processes, chains or databases.
-    mocha: { reporter: SUMMARY_REPORTER, parallel: true, jobs: 2 },
+    // A timeout only catches a hang: generous, so a slow or busy machine does not fail a test that works.
+    mocha: { reporter: SUMMARY_REPORTER, parallel: true, jobs: 2, timeout: 120_000 },
   },
 });

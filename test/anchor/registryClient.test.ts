@@ -45,8 +45,7 @@ async function rejection(promise: Promise<unknown>): Promise<RegistryError> {
   return error as RegistryError;
 }
 
-describe("registry client (viem, against a local Base JSON-RPC chain)", function () {
-  this.timeout(60_000);
+describe("registry client (viem, against a local Base JSON-RPC chain)", () => {
   let chain: LocalChain;
   let publicClient: ReturnType<typeof publicClientOf>;
   let registry: Address;

@@ -39,8 +39,7 @@ async function countingRpc(target: string): Promise<{ url: string; methods: stri
   };
 }
 
-describe("pop anchor (command line against a local Base JSON-RPC chain)", function () {
-  this.timeout(60_000);
+describe("pop anchor (command line against a local Base JSON-RPC chain)", () => {
   let chain: LocalChain;
   let dir: string;
   let env: Record<string, string>;

@@ -47,8 +47,7 @@ function thrown(work: () => unknown): UsageError {
   return expect.fail("no error was thrown");
 }
 
-describe("npm start (the example pipeline)", function () {
-  this.timeout(60_000);
+describe("npm start (the example pipeline)", () => {
   let dir: string;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "pop-demo-"));

@@ -17,8 +17,7 @@ const OTHER = privateKeyToAccount(OTHER_KEY).address;
 const SIGNER = privateKeyToAccount(DEV_KEYS[3] as Hex).address;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
-describe("pop tenant, signer and key (command line against a local Base JSON-RPC chain)", function () {
-  this.timeout(60_000);
+describe("pop tenant, signer and key (command line against a local Base JSON-RPC chain)", () => {
   let chain: LocalChain;
   let dir: string;
   let network: string[];

@@ -176,8 +176,7 @@ describeEachDatabase("pop anchor pipeline killed after each step", (target) => {
   let databases: StateDatabases;
   let cases = 0;
 
-  before(async function () {
-    this.timeout(60_000);
+  before(async () => {
     chain = await startLocalBase();
     await registerTenantFor(chain, TENANT, signer);
     root = await mkdtemp(join(tmpdir(), "pop-fault-"));
@@ -459,12 +458,12 @@ describeEachDatabase("pop anchor pipeline killed after each step", (target) => {
   }
 
   it("one manifest: a run killed after any step k of K, then run again, ends as an uninterrupted run", async function () {
-    this.timeout(180_000);
+    this.timeout(600_000);
     await killAfterEachStep({ labels: ["run"], chainIds: ["3f2a1c55-9c1e-4b8e-9d4a-6f1e2d3c4b5a"] }, SINGLE_STEPS);
   });
 
   it("two manifests in one anchorBatch: killed after each of its steps, one transaction", async function () {
-    this.timeout(180_000);
+    this.timeout(600_000);
     const steps = [...PREPARE_STEPS, ...PREPARE_STEPS, "submitted", "sent", "confirmed", "done", "done"];
     await killAfterEachStep(
       {
