@@ -55,7 +55,7 @@ const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
 export function createReceiptsApp(deps: AppDeps) {
   const app = new OpenAPIHono<{ Variables: AuthVariables }>({
-    defaultHook: (result, c) => {
+    defaultHook: (result) => {
       if (!result.success) {
         const target = (result as { target?: string }).target ?? "body";
         throw validationError(result.error, target === "json" ? "body" : target);
