@@ -9,6 +9,8 @@ import { GPU_IDS, TASK_TYPE_IDS } from "../catalog.ts";
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for.
 const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
 const MAX_UINT64 = 2n ** 64n - 1n;
+// The packet format's rule for outputs.mimeType (src/evidence/packet.ts), checked here so the 400 names the request's field.
+const MIME_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}(?:\s*;.*)?$/i;
 /** Names the packet mapping signs beside the task's parameters: a client may not set them. */
 export const RESERVED_PARAMETERS = [
   "eventType",
@@ -43,7 +45,7 @@ export const JobId = id("jobId").openapi({ example: "3f1c7f7e-8f0e-4c59-9d43-1c2
 export const FileFacts = z
   .object({
     fileName: id("fileName"),
-    mimeType: z.string().min(3).max(255).openapi({ example: "image/png" }),
+    mimeType: z.string().regex(MIME_TYPE, "must be a media type such as image/png").openapi({ example: "image/png" }),
     sha256: z
       .string()
       .regex(/^(0x)?[0-9a-fA-F]{64}$/, "must be the file's SHA-256 as 64 hex digits")

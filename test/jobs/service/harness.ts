@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { toHex } from "../../../src/bytes.ts";
 import type { Database } from "../../../src/db/database.ts";
 import { migrate } from "../../../src/db/migrate.ts";
+import { openServer } from "../../../src/db/server.ts";
 import type { JobFileFacts } from "../../../src/jobs/packets.ts";
 import { createApiKey } from "../../../src/jobs/service/apiKeys.ts";
 import { JOBS_MIGRATIONS, JOBS_SCHEMA } from "../../../src/jobs/service/schema.ts";
@@ -17,6 +18,7 @@ import {
 import { type SimulateJobParameters, simulateJob } from "../../../src/jobs/simulator.ts";
 import { signerFromSeed } from "../../../src/keys/fileSigner.ts";
 import { LocalStore } from "../../../src/storage/local.ts";
+import { type DatabaseTarget, TEST_DATABASE_URL_VARIABLE } from "../../helpers/databases.ts";
 import { RecordingTestCommitter } from "../../helpers/recordingTestCommitter.ts";
 
 export const TENANT = "fleet-north";
@@ -155,4 +157,21 @@ export async function eventually(check: () => Promise<boolean>, what: string, ti
     if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}.`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/**
+ * A second connection to the database `db` of `target`, as a second replica would open it: for Postgres
+ * another pool on the same schema; PGlite is one process's database, so replicas there share the handle.
+ */
+export async function openTwin(
+  target: DatabaseTarget,
+  db: Database,
+): Promise<{ db: Database; close(): Promise<void> }> {
+  if (target.name === "pglite") return { db, close: async () => {} };
+  const url = process.env[TEST_DATABASE_URL_VARIABLE] as string;
+  const [row] = await db.query<{ schema: string }>("select current_schema() as schema");
+  const scoped = new URL(url);
+  scoped.searchParams.set("options", `-c search_path=${row?.schema}`);
+  const twin = await openServer(scoped.toString());
+  return { db: twin, close: () => twin.close() };
 }
