@@ -13,7 +13,7 @@ import { EXIT, UsageError } from "../errors.ts";
 import { printResult } from "../output.ts";
 
 const SERVE_USAGE =
-  "pop serve --tenant <id> --key <file> [--tenant <id> --key <file>]... [--host <host>] [--port <port>]";
+  "pop serve [--host <host>] [--port <port>] --tenant <id> --key <file> [--tenant <id> --key <file>]...";
 
 async function signersOf(tenants: string[], files: string[]): Promise<Map<string, Signer>> {
   if (tenants.length === 0)

@@ -22,7 +22,7 @@ export interface ReceiptsServiceOptions {
   readonly quorum?: number;
   /** Each tenant's signing key. */
   readonly signers: ReadonlyMap<string, Signer>;
-  /** Default 127.0.0.1 and 8080 (0: a free port). */
+  /** Default 127.0.0.1 and 8088 (0: a free port). */
   readonly host?: string;
   readonly port?: number;
   readonly bodyLimitBytes?: number;
@@ -44,7 +44,8 @@ export interface ReceiptsService {
   close(): Promise<void>;
 }
 
-export const DEFAULT_SERVE_PORT = 8080;
+/** Not 8080: `pop gateway` takes that by default, and an operator often runs both. */
+export const DEFAULT_SERVE_PORT = 8088;
 
 export async function startReceiptsService(options: ReceiptsServiceOptions): Promise<ReceiptsService> {
   await migrate(options.db, JOBS_SCHEMA, JOBS_MIGRATIONS);
