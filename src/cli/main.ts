@@ -27,6 +27,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   "signer remove": async () => (await import("./commands/tenant.ts")).signerRemove,
   "key register": async () => (await import("./commands/tenant.ts")).keyRegister,
   "key revoke": async () => (await import("./commands/tenant.ts")).keyRevoke,
+  serve: async () => (await import("./commands/serve.ts")).serve,
+  "serve keys create": async () => (await import("./commands/serve.ts")).serveKeysCreate,
+  "serve keys revoke": async () => (await import("./commands/serve.ts")).serveKeysRevoke,
 };
 
 async function help(): Promise<string> {
@@ -42,10 +45,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(await help());
     return group === undefined ? EXIT.usage : EXIT.ok;
   }
-  // `pop gateway`, `pop anchor`, `pop verify` and `pop verify-asset` have no sub-action.
-  const single = COMMANDS[group];
-  const load = single ?? COMMANDS[`${group} ${action}`];
-  const commandArgs = single === undefined ? rest : argv.slice(1);
+  // `pop serve keys create|revoke` are three words deep; `pop gateway`, `pop anchor`, `pop serve`, `pop verify`
+  // and `pop verify-asset` have no sub-action.
+  const triple = rest[0] === undefined ? undefined : COMMANDS[`${group} ${action} ${rest[0]}`];
+  const single = triple === undefined ? COMMANDS[group] : undefined;
+  const load = triple ?? single ?? COMMANDS[`${group} ${action}`];
+  const commandArgs = triple !== undefined ? rest.slice(1) : single === undefined ? rest : argv.slice(1);
   try {
     const command = await load?.();
     if (command === undefined)

@@ -11,7 +11,7 @@
  *   outputs describe the result file, or on failure the error log.
  *
  * `inputs.parameters` carries `eventType` and `jobId` (so both are signed), the
- * task type, executor, GPU and `simulated: true`, then the task's own parameters.
+ * task type, executor, GPU and `simulated` (true for the simulator's events), then the task's own parameters.
  */
 import { sha256 } from "#crypto";
 import { toHex } from "../bytes.ts";
@@ -23,6 +23,31 @@ import type { Signer } from "../keys/signer.ts";
 import { JobEventError } from "./errors.ts";
 import { type JobFile, jobFile } from "./files.ts";
 import type { JobCompleted, JobSubmitted } from "./simulator.ts";
+
+/**
+ * A file as a packet describes it: its name, type, hash, size and resolution, without the bytes. A worker
+ * reporting a real job over HTTP (the receipts service) sends these facts, not its files.
+ */
+export type JobFileFacts = Omit<JobFile, "bytes">;
+
+/**
+ * What the JobSubmitted packet records: the simulator's {@link JobSubmitted}, or the same facts from a
+ * real worker, whose files are described rather than carried, and which says whether it was simulated
+ * (the simulator's events leave it out: they always are).
+ */
+export interface JobSubmittedFacts extends Omit<JobSubmitted, "inputs"> {
+  readonly inputs: readonly JobFileFacts[];
+  /** Signed as `inputs.parameters.simulated`; true when absent (the simulator's events). */
+  readonly simulated?: boolean;
+}
+
+/** What the JobCompleted packet records: the simulator's {@link JobCompleted}, or a real worker's report. */
+export interface JobCompletedFacts extends Omit<JobCompleted, "output" | "errorLog" | "failureReason"> {
+  readonly output?: JobFileFacts;
+  readonly errorLog?: JobFileFacts;
+  /** Why it failed, in a word or two (`runtime-error`, `timeout`, `out-of-memory`, or a worker's own). */
+  readonly failureReason?: string;
+}
 
 /** Names the simulator in pipeline hashes and specifications; a new major version changes what a seed produces. */
 export const SIMULATOR_ID = "pop-job-simulator/1";
@@ -44,15 +69,20 @@ export function promptHash(prompt: string): Uint8Array {
 }
 
 /** SHA-256 of the JSON (RFC 8785) of the simulator id and the task type's catalog entry. */
-export function defaultPipelineHash(submitted: JobSubmitted): Uint8Array {
+export function defaultPipelineHash(submitted: JobSubmittedFacts): Uint8Array {
   const { id, estimateSeconds, mimeType, extension } = submitted.taskType;
   return sha256(
     encoder.encode(jcs({ simulator: SIMULATOR_ID, taskType: { id, estimateSeconds, mimeType, extension } })),
   );
 }
 
+/** File name of a job's specification, the JobSubmitted packet's output. */
+export function specificationFileName(jobId: string): string {
+  return `${jobId}-job.json`;
+}
+
 /** The job specification: the request as a JSON (RFC 8785) file, the JobSubmitted packet's output. */
-export function jobSpecification(submitted: JobSubmitted): JobFile {
+export function jobSpecification(submitted: JobSubmittedFacts): JobFile {
   const document = {
     simulator: SIMULATOR_ID,
     jobId: submitted.jobId,
@@ -72,10 +102,13 @@ export function jobSpecification(submitted: JobSubmitted): JobFile {
     })),
     submittedAt: submitted.submittedAt,
   };
-  return jobFile(`${submitted.jobId}-job.json`, "application/json", encoder.encode(jcs(document)));
+  return jobFile(specificationFileName(submitted.jobId), "application/json", encoder.encode(jcs(document)));
 }
 
-function commonParameters(submitted: JobSubmitted, eventType: JobSubmitted["eventType"] | JobCompleted["eventType"]) {
+function commonParameters(
+  submitted: JobSubmittedFacts,
+  eventType: JobSubmitted["eventType"] | JobCompleted["eventType"],
+) {
   return {
     ...submitted.parameters,
     eventType,
@@ -83,17 +116,17 @@ function commonParameters(submitted: JobSubmitted, eventType: JobSubmitted["even
     taskType: submitted.taskType.id,
     executor: submitted.executor,
     gpu: submitted.gpu.name,
-    simulated: true,
+    simulated: submitted.simulated ?? true,
   };
 }
 
-function outputsOf(file: JobFile): PacketFields["outputs"] {
+function outputsOf(file: JobFileFacts): PacketFields["outputs"] {
   const outputs = { assetHash: file.sha256, assetSize: file.size, mimeType: file.mimeType };
   if (file.resolution === undefined) return outputs;
   return { ...outputs, resolutionW: file.resolution.width, resolutionH: file.resolution.height };
 }
 
-function inputsOf(submitted: JobSubmitted, parameters: CborMap, assetHashes: readonly Uint8Array[]) {
+function inputsOf(submitted: JobSubmittedFacts, parameters: CborMap, assetHashes: readonly Uint8Array[]) {
   const inputs = {
     promptHash: promptHash(submitted.prompt),
     modelId: submitted.modelId,
@@ -110,7 +143,7 @@ function base(context: JobPacketContext) {
 }
 
 /** Packet fields of a JobSubmitted event: nothing has run, so `durationMs` is 0 and there is no utilisation. */
-export function jobSubmittedFields(submitted: JobSubmitted, context: JobPacketContext): PacketFields {
+export function jobSubmittedFields(submitted: JobSubmittedFacts, context: JobPacketContext): PacketFields {
   return {
     ...base(context),
     timestamp: submitted.submittedAt,
@@ -130,8 +163,8 @@ export function jobSubmittedFields(submitted: JobSubmitted, context: JobPacketCo
 
 /** Packet fields of a JobCompleted event, success or failure. */
 export function jobCompletedFields(
-  submitted: JobSubmitted,
-  completed: JobCompleted,
+  submitted: JobSubmittedFacts,
+  completed: JobCompletedFacts,
   context: JobPacketContext,
 ): PacketFields {
   if (completed.jobId !== submitted.jobId)
@@ -175,8 +208,8 @@ export function jobCompletedFields(
  * @throws {InvalidPacketError} naming the first bad field (a context with an empty tenantId, say).
  */
 export function createJobPacket(
-  submitted: JobSubmitted,
-  event: JobSubmitted | JobCompleted,
+  submitted: JobSubmittedFacts,
+  event: JobSubmittedFacts | JobCompletedFacts,
   context: JobPacketContext,
   signer: Signer,
 ): Promise<SignedPacket> {

@@ -1,0 +1,40 @@
+/** The receipts service's settings from the environment (each documented in docs/receipts.md). */
+import { BaseError } from "../../errors.ts";
+import { DEFAULT_RATE_LIMIT, type RateLimit } from "./rateLimit.ts";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** A POP_SERVE_* setting is not a number in its range. */
+export class ServeConfigError extends BaseError {
+  override name = "ServeConfigError";
+}
+
+export interface ServeSettings {
+  readonly bodyLimitBytes: number;
+  readonly rateLimit: RateLimit;
+  readonly waitTimeoutMs: number;
+  readonly baseRpcUrl: string | undefined;
+  readonly numbersRpcUrl: string | undefined;
+}
+
+function number(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const text = env[name]?.trim();
+  if (text === undefined || text.length === 0) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < min || value > max)
+    throw new ServeConfigError(`${name} must be a number from ${min} to ${max}, got ${JSON.stringify(text)}.`);
+  return value;
+}
+
+export function serveSettingsFromEnv(env: Env = process.env): ServeSettings {
+  return {
+    bodyLimitBytes: Math.floor(number(env, "POP_SERVE_BODY_LIMIT_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024)),
+    rateLimit: {
+      perSecond: number(env, "POP_SERVE_RATE_LIMIT", DEFAULT_RATE_LIMIT.perSecond, 0.001, 1_000_000),
+      burst: Math.floor(number(env, "POP_SERVE_RATE_BURST", DEFAULT_RATE_LIMIT.burst, 1, 10_000_000)),
+    },
+    waitTimeoutMs: Math.floor(number(env, "POP_SERVE_WAIT_TIMEOUT_MS", 30_000, 0, 600_000)),
+    baseRpcUrl: env.POP_RPC_URL?.trim() || undefined,
+    numbersRpcUrl: env.POP_NUMBERS_RPC_URL?.trim() || undefined,
+  };
+}

@@ -1,0 +1,196 @@
+/**
+ * The request half of the event flow: validate (done by the route), build and
+ * sign the packet, then record the event in one transaction whose unique
+ * idempotency key makes every repeat a 409 with the original receipt. Nothing
+ * slow happens here: storage and the commit are the outbox worker's (outbox.ts).
+ */
+import { randomUUID } from "node:crypto";
+import { toHex } from "../../bytes.ts";
+import type { Database, Sql } from "../../db/database.ts";
+import { rawCid } from "../../evidence/cid.ts";
+import { InvalidPacketError } from "../../evidence/errors.ts";
+import type { Signer } from "../../keys/signer.ts";
+import { type JobEventType, jobCommitData } from "../commitData.ts";
+import { JobEventError } from "../errors.ts";
+import { createJobPacket, type JobCompletedFacts, type JobSubmittedFacts } from "../packets.ts";
+import { ServiceError } from "./errors.ts";
+import { completedFacts, type StoredSubmission, storedSubmission, submittedFacts } from "./facts.ts";
+import { idempotencyKey, RECEIPT_COLUMNS, type ReceiptRow, receiptOf } from "./receipts.ts";
+import type { CompleteBody, Receipt, SubmitBody } from "./schemas.ts";
+
+export interface EventDeps {
+  readonly db: Database;
+  /** Each tenant's signing key: packets of a tenant are signed with its key only. */
+  readonly signers: ReadonlyMap<string, Signer>;
+  /** Milliseconds since the epoch. */
+  readonly now: () => number;
+  /** Called after an event is recorded: wakes the outbox worker. */
+  readonly recorded: () => void;
+}
+
+interface JobRow {
+  tenant_id: string;
+  process_id: string;
+  submitted: StoredSubmission;
+  [column: string]: unknown;
+}
+
+async function eventRow(sql: Sql, key: string): Promise<ReceiptRow | undefined> {
+  const [row] = await sql.query<ReceiptRow>(
+    `select ${RECEIPT_COLUMNS} from pop_jobs_event where idempotency_key = $1`,
+    [key],
+  );
+  return row;
+}
+
+function duplicate(row: ReceiptRow): ServiceError {
+  return new ServiceError(
+    409,
+    "duplicate_event",
+    `Event ${row.idempotency_key} was already recorded; the answer carries its original receipt.`,
+    { extra: { receipt: receiptOf(row) } },
+  );
+}
+
+function otherTenants(jobId: string): ServiceError {
+  return new ServiceError(403, "forbidden", `Job ${jobId} belongs to another tenant than this API key's.`, {
+    field: "jobId",
+  });
+}
+
+/** 403 for another tenant's job, 409 with the receipt when the event is already recorded. */
+async function refuseTakenOrRepeated(
+  sql: Sql,
+  tenantId: string,
+  jobId: string,
+  key: string,
+): Promise<JobRow | undefined> {
+  const [job] = await sql.query<JobRow>("select tenant_id, process_id, submitted from pop_jobs_job where job_id = $1", [
+    jobId,
+  ]);
+  if (job === undefined) return undefined;
+  if (job.tenant_id !== tenantId) throw otherTenants(jobId);
+  const row = await eventRow(sql, key);
+  if (row !== undefined) throw duplicate(row);
+  return job;
+}
+
+/** Signs the event's packet with the tenant's key; a packet the evidence layer refuses is a 400 naming the field. */
+async function sign(
+  deps: EventDeps,
+  tenantId: string,
+  processId: string,
+  submitted: JobSubmittedFacts,
+  event: JobSubmittedFacts | JobCompletedFacts,
+) {
+  const signer = deps.signers.get(tenantId);
+  if (signer === undefined)
+    throw new ServiceError(
+      503,
+      "signer_unavailable",
+      `This service holds no signing key for tenant ${JSON.stringify(tenantId)}: start it with --tenant ${tenantId} --key <file>.`,
+    );
+  try {
+    const signed = await createJobPacket(submitted, event, { tenantId, processId }, signer);
+    const packetCid = rawCid(signed.bytes);
+    const commitData = JSON.stringify(jobCommitData({ packet: signed, packetCid }));
+    return { signed, packetCid, commitData };
+  } catch (error) {
+    if (error instanceof InvalidPacketError)
+      throw new ServiceError(400, "invalid_packet", `The event makes no valid packet: ${error.shortMessage}`, {
+        field: error.field,
+      });
+    if (error instanceof JobEventError) throw new ServiceError(400, "invalid_event", error.shortMessage);
+    throw error;
+  }
+}
+
+async function insertEvent(
+  sql: Sql,
+  values: { key: string; jobId: string; tenantId: string; eventType: JobEventType } & Awaited<ReturnType<typeof sign>>,
+): Promise<ReceiptRow | undefined> {
+  const [row] = await sql.query<ReceiptRow>(
+    `insert into pop_jobs_event (idempotency_key, job_id, tenant_id, event_type, packet, packet_cid, packet_hash, commit_data, status)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, 'recorded')
+     on conflict (idempotency_key) do nothing
+     returning ${RECEIPT_COLUMNS}`,
+    [
+      values.key,
+      values.jobId,
+      values.tenantId,
+      values.eventType,
+      values.signed.bytes,
+      values.packetCid,
+      toHex(values.signed.packetHash),
+      values.commitData,
+    ],
+  );
+  return row;
+}
+
+/**
+ * Records a JobSubmitted event: the job's row and the event's, in one transaction.
+ *
+ * @throws {ServiceError} 409 with the original receipt for a repeat, 403 for another tenant's job id.
+ */
+export async function submitJob(deps: EventDeps, tenantId: string, body: SubmitBody): Promise<Receipt> {
+  const jobId = body.jobId ?? randomUUID();
+  const key = idempotencyKey(jobId, "JobSubmitted");
+  // A retry answers from the database before signing anything.
+  if (body.jobId !== undefined) await refuseTakenOrRepeated(deps.db, tenantId, jobId, key);
+  const stored = storedSubmission(body, jobId, deps.now());
+  const facts = submittedFacts(stored);
+  const packet = await sign(deps, tenantId, stored.processId, facts, facts);
+  const row = await deps.db.transaction(async (sql) => {
+    const [job] = await sql.query(
+      `insert into pop_jobs_job (job_id, tenant_id, task_type, executor, gpu, process_id, status, submitted)
+       values ($1, $2, $3, $4, $5, $6, 'submitted', $7::jsonb) on conflict (job_id) do nothing returning job_id`,
+      [jobId, tenantId, stored.taskType, stored.executor, stored.gpu, stored.processId, JSON.stringify(stored)],
+    );
+    // A concurrent duplicate: its transaction has committed the job and its event by the time ours gets here.
+    if (job === undefined) await refuseTakenOrRepeated(sql, tenantId, jobId, key);
+    const inserted = await insertEvent(sql, { key, jobId, tenantId, eventType: "JobSubmitted", ...packet });
+    if (inserted === undefined) throw duplicate((await eventRow(sql, key)) as ReceiptRow);
+    return inserted;
+  });
+  deps.recorded();
+  return receiptOf(row);
+}
+
+/**
+ * Records a JobCompleted event of a submitted job.
+ *
+ * @throws {ServiceError} 404 for a job never submitted, 403 for another tenant's, 409 with the original receipt for a repeat.
+ */
+export async function completeJob(deps: EventDeps, tenantId: string, body: CompleteBody): Promise<Receipt> {
+  const key = idempotencyKey(body.jobId, "JobCompleted");
+  const job = await refuseTakenOrRepeated(deps.db, tenantId, body.jobId, key);
+  if (job === undefined)
+    throw new ServiceError(
+      404,
+      "unknown_job",
+      `Job ${body.jobId} has no JobSubmitted event: a job is completed only after POST /api/jobs/submit recorded it.`,
+      { field: "jobId" },
+    );
+  const submitted = submittedFacts(job.submitted);
+  const completed = completedFacts(body, deps.now());
+  const packet = await sign(deps, tenantId, job.process_id, submitted, completed);
+  const row = await deps.db.transaction(async (sql) => {
+    const inserted = await insertEvent(sql, { key, jobId: body.jobId, tenantId, eventType: "JobCompleted", ...packet });
+    if (inserted === undefined) throw duplicate((await eventRow(sql, key)) as ReceiptRow);
+    await sql.query("update pop_jobs_job set status = $2, completed_at = $3 where job_id = $1", [
+      body.jobId,
+      body.exitCode === 0 ? "succeeded" : "failed",
+      new Date(completed.completedAt),
+    ]);
+    return inserted;
+  });
+  deps.recorded();
+  return receiptOf(row);
+}
+
+/** The receipt of the event `key`, for `?wait=commit` polling. */
+export async function receiptByKey(sql: Sql, key: string): Promise<Receipt | undefined> {
+  const row = await eventRow(sql, key);
+  return row === undefined ? undefined : receiptOf(row);
+}

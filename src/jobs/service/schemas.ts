@@ -1,0 +1,206 @@
+/**
+ * The request and answer schemas of the receipts service. The same zod
+ * objects validate requests (a failure is a 400 naming the field) and make the
+ * OpenAPI document at /api/openapi.json, so the two cannot drift apart.
+ */
+import { z } from "@hono/zod-openapi";
+import { GPU_IDS, TASK_TYPE_IDS } from "../catalog.ts";
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for.
+const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
+const MAX_UINT64 = 2n ** 64n - 1n;
+// The packet format's rule for outputs.mimeType (src/evidence/packet.ts), checked here so the 400 names the request's field.
+const MIME_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}(?:\s*;.*)?$/i;
+/** Names the packet mapping signs beside the task's parameters: a client may not set them. */
+export const RESERVED_PARAMETERS = [
+  "eventType",
+  "jobId",
+  "taskType",
+  "executor",
+  "gpu",
+  "simulated",
+  "status",
+  "exitCode",
+  "failureReason",
+  "memoryUsedGb",
+  "timeScale",
+  "outputFileName",
+] as const;
+
+const id = (what: string) =>
+  z
+    .string()
+    .min(1, `${what} must not be empty`)
+    .max(256, `${what} must be at most 256 characters`)
+    .regex(NO_CONTROL, `${what} must not contain control characters`);
+
+const milliseconds = z
+  .number()
+  .int("must be whole milliseconds since the epoch")
+  .min(0)
+  .max(253_402_300_799_999, "must be a time before the year 10000");
+
+export const JobId = id("jobId").openapi({ example: "3f1c7f7e-8f0e-4c59-9d43-1c2b8e6f0a11" });
+
+export const FileFacts = z
+  .object({
+    fileName: id("fileName"),
+    mimeType: z.string().regex(MIME_TYPE, "must be a media type such as image/png").openapi({ example: "image/png" }),
+    sha256: z
+      .string()
+      .regex(/^(0x)?[0-9a-fA-F]{64}$/, "must be the file's SHA-256 as 64 hex digits")
+      .openapi({ example: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08" }),
+    size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    resolution: z
+      .object({ width: z.number().int().min(1).max(1_000_000), height: z.number().int().min(1).max(1_000_000) })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .openapi("FileFacts", {
+    description: "A file the job read or wrote, described by its hash (the bytes stay with the worker).",
+  });
+
+const parameterValue = z.union([z.string().max(4096), z.number(), z.boolean()]);
+
+export const SubmitBody = z
+  .object({
+    jobId: JobId.optional().openapi({
+      description: "The job's id; a UUIDv4 is drawn when absent. Send it so that a retried submit is recognised (409).",
+    }),
+    taskType: z.enum(TASK_TYPE_IDS),
+    executor: id("executor").openapi({ example: "worker-1" }),
+    gpu: z.enum(GPU_IDS).openapi({ description: "The device class the job runs on." }),
+    modelId: id("modelId").openapi({ example: "stabilityai/stable-diffusion-xl-base-1.0" }),
+    prompt: z.string().max(65_536).default(""),
+    seed: z
+      .union([z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), z.string().regex(/^[0-9]{1,20}$/)])
+      .refine((value) => BigInt(value) <= MAX_UINT64, "must be at most 2^64 - 1")
+      .default(0)
+      .openapi({ description: "Generation seed, 0 to 2^64 - 1 (a decimal string above 2^53 - 1).", type: "string" }),
+    parameters: z
+      .record(parameterValue)
+      .superRefine((value, ctx) => {
+        for (const name of RESERVED_PARAMETERS)
+          if (Object.hasOwn(value, name))
+            ctx.addIssue({ code: "custom", path: [name], message: "is set by the service, not the client" });
+        if (Object.keys(value).length > 256) ctx.addIssue({ code: "custom", message: "must have at most 256 entries" });
+      })
+      .default({}),
+    inputs: z.array(FileFacts).max(256).default([]),
+    processId: id("processId").default("gpu-jobs-v1"),
+    submittedAt: milliseconds.optional().openapi({ description: "When the job was submitted (ms); now when absent." }),
+    simulated: z.boolean().default(false),
+  })
+  .strict()
+  .openapi("SubmitJob");
+export type SubmitBody = z.infer<typeof SubmitBody>;
+
+export const CompleteBody = z
+  .object({
+    jobId: JobId,
+    exitCode: z.number().int().min(0).max(255),
+    durationMs: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    gpuUtilization: z.number().int().min(0).max(100),
+    memoryUsedGb: z.number().min(0).max(1_000_000),
+    output: FileFacts.optional(),
+    errorLog: FileFacts.optional(),
+    failureReason: id("failureReason").optional(),
+    completedAt: milliseconds.optional().openapi({ description: "When the job completed (ms); now when absent." }),
+    timeScale: z.number().min(0).max(1_000_000).default(1),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    if (value.output === undefined && value.errorLog === undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["output"],
+        message: "is required (or errorLog, for a failed job): the completion describes a file",
+      });
+  })
+  .openapi("CompleteJob");
+export type CompleteBody = z.infer<typeof CompleteBody>;
+
+export const EVENT_STATUSES = ["recorded", "stored", "submitted", "committed"] as const;
+
+export const Receipt = z
+  .object({
+    jobId: z.string(),
+    eventType: z.enum(["JobSubmitted", "JobCompleted"]),
+    idempotencyKey: z.string().openapi({ example: "gpu-job-3f1c7f7e-8f0e-4c59-9d43-1c2b8e6f0a11-JobSubmitted" }),
+    packetCid: z.string().openapi({ description: "CIDv1 (raw) of the signed evidence packet: the commit's assetCid." }),
+    nid: z.string().openapi({ description: "The NID: the packet's CID, or what the Capture API answered." }),
+    packetHash: z.string().openapi({ description: "SHA-256 of the packet's bytes, hex." }),
+    status: z.enum(EVENT_STATUSES),
+    recordedAt: z.string(),
+    commit: z
+      .object({
+        committer: z.string(),
+        nidMatchesCid: z.boolean(),
+        txHash: z.string().nullable(),
+        blockNumber: z.string().nullable(),
+        explorerUrl: z.string().nullable(),
+        committedAt: z.string().nullable(),
+      })
+      .nullable(),
+    lastError: z.string().nullable(),
+  })
+  .openapi("Receipt");
+export type Receipt = z.infer<typeof Receipt>;
+
+export const ErrorBody = z
+  .object({
+    error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }),
+  })
+  .openapi("Error");
+
+export const DuplicateBody = ErrorBody.extend({ receipt: Receipt }).openapi("Duplicate");
+
+export const WaitQuery = z.object({
+  wait: z
+    .enum(["commit"])
+    .optional()
+    .openapi({ description: "`commit`: answer 200 once the commit is mined (202 if the wait runs out)." }),
+});
+
+export const JOB_STATUSES = ["submitted", "succeeded", "failed"] as const;
+
+export const ListQuery = z.object({
+  status: z.enum(JOB_STATUSES).optional(),
+  taskType: z.enum(TASK_TYPE_IDS).optional(),
+  executor: id("executor").optional(),
+  limit: z
+    .string()
+    .regex(/^[0-9]{1,4}$/, "must be a whole number from 1 to 500")
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 500, "must be a whole number from 1 to 500")
+    .optional(),
+  cursor: z.string().max(200).optional().openapi({ description: "`nextCursor` of the previous page." }),
+});
+
+export const JobSummary = z
+  .object({
+    jobId: z.string(),
+    taskType: z.string(),
+    executor: z.string(),
+    gpu: z.string(),
+    status: z.enum(JOB_STATUSES),
+    submittedAt: z.string(),
+    completedAt: z.string().nullable(),
+    events: z.array(z.object({ eventType: z.string(), packetCid: z.string(), status: z.enum(EVENT_STATUSES) })),
+  })
+  .openapi("JobSummary");
+
+export const JobList = z.object({ jobs: z.array(JobSummary), nextCursor: z.string().nullable() }).openapi("JobList");
+
+export const Timeline = z
+  .object({ jobId: z.string(), status: z.enum(JOB_STATUSES), events: z.array(Receipt) })
+  .openapi("Timeline");
+
+const componentStatus = z.enum(["ok", "degraded", "down", "unconfigured"]);
+export const Health = z
+  .object({
+    status: z.enum(["ok", "degraded", "down"]),
+    components: z.record(z.object({ status: componentStatus, detail: z.string() })),
+  })
+  .openapi("Health");

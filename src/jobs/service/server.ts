@@ -1,0 +1,101 @@
+/**
+ * Starts the receipts service: migrates its tables, starts the outbox worker
+ * and serves the HTTP app on @hono/node-server.
+ */
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import type { Database } from "../../db/database.ts";
+import { migrate } from "../../db/migrate.ts";
+import type { Signer } from "../../keys/signer.ts";
+import type { Committer } from "../../numbers/committer.ts";
+import type { ContentProvider } from "../../storage/provider.ts";
+import { createReceiptsApp } from "./app.ts";
+import { type OutboxOptions, OutboxWorker } from "./outbox.ts";
+import { DEFAULT_RATE_LIMIT, type RateLimit } from "./rateLimit.ts";
+import { JOBS_MIGRATIONS, JOBS_SCHEMA } from "./schema.ts";
+
+export interface ReceiptsServiceOptions {
+  readonly db: Database;
+  readonly committer: Committer;
+  readonly providers: readonly ContentProvider[];
+  /** Default: all providers. */
+  readonly quorum?: number;
+  /** Each tenant's signing key. */
+  readonly signers: ReadonlyMap<string, Signer>;
+  /** Default 127.0.0.1 and 8088 (0: a free port). */
+  readonly host?: string;
+  readonly port?: number;
+  readonly bodyLimitBytes?: number;
+  readonly rateLimit?: RateLimit;
+  readonly waitTimeoutMs?: number;
+  /** Outbox settings; `false` runs no worker (tests of recording alone, or a replica that only answers). */
+  readonly worker?: Omit<OutboxOptions, "db" | "committer" | "providers" | "quorum"> | false;
+  readonly baseRpcUrl?: string | undefined;
+  readonly numbersRpcUrl?: string | undefined;
+  readonly now?: () => number;
+  readonly log?: (error: unknown) => void;
+}
+
+export interface ReceiptsService {
+  /** `http://host:port`. */
+  readonly url: string;
+  readonly worker: OutboxWorker | undefined;
+  /** Stops answering, then stops the worker after its current pass. The database stays open (the caller's). */
+  close(): Promise<void>;
+}
+
+/** Not 8080: `pop gateway` takes that by default, and an operator often runs both. */
+export const DEFAULT_SERVE_PORT = 8088;
+
+export async function startReceiptsService(options: ReceiptsServiceOptions): Promise<ReceiptsService> {
+  await migrate(options.db, JOBS_SCHEMA, JOBS_MIGRATIONS);
+  const quorum = options.quorum ?? options.providers.length;
+  const worker =
+    options.worker === false
+      ? undefined
+      : new OutboxWorker({
+          ...options.worker,
+          db: options.db,
+          committer: options.committer,
+          providers: options.providers,
+          quorum,
+        });
+  const app = createReceiptsApp({
+    db: options.db,
+    signers: options.signers,
+    now: options.now ?? Date.now,
+    recorded: () => worker?.wake(),
+    providers: options.providers,
+    quorum,
+    committer: options.committer,
+    baseRpcUrl: options.baseRpcUrl,
+    numbersRpcUrl: options.numbersRpcUrl,
+    workerError: () => worker?.lastError,
+    rateLimit: options.rateLimit ?? DEFAULT_RATE_LIMIT,
+    ...(options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes }),
+    ...(options.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: options.waitTimeoutMs }),
+    ...(options.log === undefined ? {} : { log: options.log }),
+  });
+  const host = options.host ?? "127.0.0.1";
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const started = serve({ fetch: app.fetch, hostname: host, port: options.port ?? DEFAULT_SERVE_PORT }, () =>
+      resolve(started),
+    );
+    started.once("error", reject);
+  });
+  worker?.start();
+  const { port } = server.address() as AddressInfo;
+  const shownHost = host.includes(":") ? `[${host}]` : host;
+  return {
+    url: `http://${shownHost}:${port}`,
+    worker,
+    async close() {
+      await new Promise<void>((resolve, reject) => {
+        server.close((error) => (error === undefined ? resolve() : reject(error)));
+        // Keep-alive connections would hold close() open until they time out.
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+      await worker?.stop();
+    },
+  };
+}
