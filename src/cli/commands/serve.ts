@@ -56,13 +56,13 @@ export const serve: Command = {
     const settings = serveSettingsFromEnv();
     const { providers, quorum } = providersFromEnv();
     // Configuration is checked before anything is opened: a wrong setting leaves nothing behind.
-    const committer = await committerFromEnv();
+    const buildCommitter = committerFromEnv();
     const signers = await signersOf(strings(args, "tenant"), strings(args, "key"));
     const db = await openDatabaseFromEnv();
     try {
       const service = await startReceiptsService({
         db,
-        committer,
+        committer: await buildCommitter(db, (warning) => process.stderr.write(`pop serve: ${warning}\n`)),
         providers,
         quorum,
         signers,

@@ -8,8 +8,12 @@
  * each is wired in below once it lands. Until then choosing it fails with a
  * sentence saying so: there is no stand-in committer in production code.
  */
+import type { Database } from "../../db/database.ts";
 import { BaseError } from "../../errors.ts";
+import { createCaptureApi } from "../../numbers/captureApi.ts";
+import { createCaptureCommitter } from "../../numbers/captureCommitter.ts";
 import type { Committer, CommitterKind } from "../../numbers/committer.ts";
+import { captureApiFromEnv } from "../../numbers/env.ts";
 
 export const COMMITTER_VARIABLE = "POP_NUMBERS_COMMITTER";
 
@@ -20,11 +24,15 @@ export class CommitterConfigError extends BaseError {
   override name = "CommitterConfigError";
 }
 
-type Factory = (env: Env) => Promise<Committer>;
+/** Builds a committer over the service's database. */
+export type CommitterBuilder = (db: Database, onWarning: (message: string) => void) => Promise<Committer>;
+
+/** Reads and checks the committer's variables (throwing before anything is opened), then answers its builder. */
+type Factory = (env: Env) => CommitterBuilder;
 
 const notWired =
   (kind: CommitterKind): Factory =>
-  async () => {
+  () => {
     throw new CommitterConfigError(
       `${COMMITTER_VARIABLE}=${kind}: the ${kind} committer is not part of this build yet.`,
       {
@@ -36,7 +44,10 @@ const notWired =
 /** One entry per kind: a mapped type, so a kind without a factory is a compile error. */
 export const COMMITTER_FACTORIES: { [kind in CommitterKind]: Factory } = {
   direct: notWired("direct"),
-  "capture-api": notWired("capture-api"),
+  "capture-api": (env) => {
+    const api = createCaptureApi(captureApiFromEnv(env));
+    return (db, onWarning) => createCaptureCommitter({ db, api, onWarning });
+  },
 };
 
 /** The kind POP_NUMBERS_COMMITTER names (default `direct`). */
@@ -49,7 +60,7 @@ export function committerKindFromEnv(env: Env = process.env): CommitterKind {
   return value;
 }
 
-/** The committer POP_NUMBERS_COMMITTER names, built from its own variables. */
-export function committerFromEnv(env: Env = process.env): Promise<Committer> {
+/** The builder of the committer POP_NUMBERS_COMMITTER names, its own variables checked. */
+export function committerFromEnv(env: Env = process.env): CommitterBuilder {
   return COMMITTER_FACTORIES[committerKindFromEnv(env)](env);
 }
