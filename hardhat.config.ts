@@ -50,7 +50,7 @@ export default defineConfig({
       url: configVariable("BASE_SEPOLIA_RPC_URL"),
       accounts: [configVariable("DEPLOYER_PRIVATE_KEY")],
     },
-    // `npm start` serves the two simulated chains over JSON-RPC on these ports and deploys to them with Ignition.
+    // `npm start` serves the two simulated chains over JSON-RPC (on these ports unless told others) and deploys with Ignition.
     baseLocalRpc: { type: "http", chainType: "op", chainId: 31337, url: "http://127.0.0.1:8545" },
     numbersLocalRpc: { type: "http", chainType: "l1", chainId: 31338, url: "http://127.0.0.1:8546" },
     // Local stand-ins use their own chain ids so nothing local is mistaken for a real chain.
@@ -74,6 +74,7 @@ export default defineConfig({
       fuzz: { seed: "0x5eed" },
     },
     // Files run in two worker processes: most suites wait on child processes, chains or databases.
-    mocha: { reporter: SUMMARY_REPORTER, parallel: true, jobs: 2 },
+    // A timeout only catches a hang: generous, so a slow or busy machine does not fail a test that works.
+    mocha: { reporter: SUMMARY_REPORTER, parallel: true, jobs: 2, timeout: 120_000 },
   },
 });

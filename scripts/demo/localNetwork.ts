@@ -3,9 +3,9 @@
  * servers on 127.0.0.1, the contracts deployed with Ignition (its output,
  * deployed_addresses.json and journal.jsonl, in <deployments>/chain-3133x/,
  * recreated each run and removed on close), and a demo tenant with an anchor
- * signer and an Ed25519 key. `npm start` runs them on :8545 and :8546 with
- * the output in ignition/deployments/; tests take free ports and a temporary
- * directory, so they never meet a running `npm start`.
+ * signer and an Ed25519 key. `npm start` runs them on :8545 and :8546 (or the
+ * ports it is given) with the output in ignition/deployments/; tests take free
+ * ports and a temporary directory, so they never meet a running `npm start`.
  */
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -15,38 +15,20 @@ import {
 } from "@nomicfoundation/hardhat-ignition/helpers";
 import { DeploymentResultType, deploy, type IgnitionModule } from "@nomicfoundation/ignition-core";
 import { artifacts, network } from "hardhat";
-import {
-  type Address,
-  createPublicClient,
-  createWalletClient,
-  getAddress,
-  type Hex,
-  http,
-  type PublicClient,
-  toHex,
-} from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { type Address, createPublicClient, createWalletClient, getAddress, http, type PublicClient, toHex } from "viem";
+import type { PrivateKeyAccount } from "viem/accounts";
 import CommitRegisterModule from "../../ignition/modules/CommitRegister.ts";
 import ProcessAnchorRegistryModule from "../../ignition/modules/ProcessAnchorRegistry.ts";
 import { registerSigningKey, registerTenant, setAnchorSigner } from "../../src/anchor/registryClient.ts";
 import type { Signer } from "../../src/keys/signer.ts";
-import { DEV_KEYS } from "../../test/helpers/localChain.ts";
+import { demoAccounts } from "./accounts.ts";
+import { probePort } from "./ports.ts";
 
-export const BASE_RPC = "http://127.0.0.1:8545";
-export const NUMBERS_RPC = "http://127.0.0.1:8546";
 /** Where `npm start` has Ignition write (the project's own deployments directory). */
 export const PROJECT_DEPLOYMENTS = new URL("../../ignition/deployments/", import.meta.url).pathname;
 
-/** Hardhat's public development accounts: registrar/deployer, tenant admin, anchor signer, relayer. */
-export const demoAccounts = {
-  registrar: privateKeyToAccount(DEV_KEYS[0] as Hex),
-  admin: privateKeyToAccount(DEV_KEYS[1] as Hex),
-  signer: privateKeyToAccount(DEV_KEYS[2] as Hex),
-  relayer: privateKeyToAccount(DEV_KEYS[3] as Hex),
-};
-
 export interface LocalNetworkOptions {
-  /** Ports on 127.0.0.1 (default 8545 and 8546; 0 takes a free one). */
+  /** Ports on 127.0.0.1 (default 8545 and 8546; 0 takes a free one). A busy port is the caller's to rule out first. */
   readonly ports?: { readonly base: number; readonly numbers: number };
   /** Where Ignition writes chain-31337/ and chain-31338/ (default ignition/deployments/). */
   readonly deploymentsDir?: string;
@@ -123,21 +105,23 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}) {
     for (const name of ["base", "numbers"] as const) {
       const chain = CHAINS[name];
       const port = options.ports?.[name] ?? chain.port;
+      // Hardhat's server does not reject listen() on a busy port (the error is thrown uncaught): ask first.
+      if (port !== 0)
+        await probePort(port).catch((error: unknown) => {
+          throw new Error(
+            `Cannot serve the local ${chain.served} chain on 127.0.0.1:${port}: ${(error as Error).message}`,
+            {
+              cause: error,
+            },
+          );
+        });
       const server = await network.createServer(
         // The chain's clock starts now, not when Hardhat resolved its config (which may be minutes earlier).
         { network: chain.served, chainType: chain.chainType, override: { initialDate: new Date() } },
         "127.0.0.1",
         port,
       );
-      let address: { address: string; port: number };
-      try {
-        address = await server.listen();
-      } catch (error) {
-        throw new Error(
-          `Cannot serve the local ${chain.served} chain on 127.0.0.1:${port} (is another node running there?)`,
-          { cause: error },
-        );
-      }
+      const address = await server.listen();
       servers.push(server);
       urls[name] = `http://${address.address}:${address.port}`;
     }
@@ -155,7 +139,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}) {
       /** Holds chain-31337/ and chain-31338/, Ignition's output for these chains. */
       deploymentsDir,
       publicClient,
-      wallet: (account: ReturnType<typeof privateKeyToAccount>) =>
+      wallet: (account: PrivateKeyAccount) =>
         createWalletClient({ account, transport: http(urls.base), chain: undefined }),
       close: async () => {
         await closeServers();
@@ -174,7 +158,7 @@ export type LocalNetwork = Awaited<ReturnType<typeof startLocalNetwork>>;
 /** Registers the demo tenant, allows the demo anchor signer and registers the Ed25519 key for 12 months. */
 export async function registerDemoTenant(local: LocalNetwork, tenantId: string, key: Signer) {
   const options = { registry: local.registry };
-  const as = (account: ReturnType<typeof privateKeyToAccount>) => ({
+  const as = (account: PrivateKeyAccount) => ({
     walletClient: local.wallet(account),
     publicClient: local.publicClient,
   });

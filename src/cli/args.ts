@@ -7,6 +7,8 @@ export type OptionSpec = Record<string, { type: "string" | "boolean"; multiple?:
 export interface Command {
   readonly usage: string;
   readonly summary: string;
+  /** More for `pop <command> --help`: formats read, environment variables (ends with a newline). */
+  readonly help?: string;
   readonly options: OptionSpec;
   run(args: ParsedArgs): Promise<number>;
 }

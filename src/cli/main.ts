@@ -1,39 +1,37 @@
 import { BaseError } from "../errors.ts";
 import { type Command, parse } from "./args.ts";
-import { anchor } from "./commands/anchor.ts";
-import { chainBuild, chainVerify } from "./commands/chain.ts";
-import { keysGenerate, keysImport } from "./commands/keys.ts";
-import { packetCreate, packetInspect, packetVerify } from "./commands/packet.ts";
-import { gateway, storeGet, storePut, storeStatus } from "./commands/store.ts";
-import { keyRegister, keyRevoke, signerAdd, signerRemove, tenantRegister, tenantShow } from "./commands/tenant.ts";
-import { verify, verifyAsset } from "./commands/verify.ts";
 import { EXIT, UsageError } from "./errors.ts";
 
-const COMMANDS: Record<string, Command> = {
-  "keys generate": keysGenerate,
-  "keys import": keysImport,
-  "packet create": packetCreate,
-  "packet verify": packetVerify,
-  "packet inspect": packetInspect,
-  "chain build": chainBuild,
-  "chain verify": chainVerify,
-  "store put": storePut,
-  "store get": storeGet,
-  "store status": storeStatus,
-  gateway,
-  anchor,
-  verify,
-  "verify-asset": verifyAsset,
-  "tenant register": tenantRegister,
-  "tenant show": tenantShow,
-  "signer add": signerAdd,
-  "signer remove": signerRemove,
-  "key register": keyRegister,
-  "key revoke": keyRevoke,
+/**
+ * Each command's module, loaded only when that command runs (or for the help): loading them all costs
+ * about a second (viem, PGlite, the storage clients) before a command could print its first line.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  "keys generate": async () => (await import("./commands/keys.ts")).keysGenerate,
+  "keys import": async () => (await import("./commands/keys.ts")).keysImport,
+  "packet create": async () => (await import("./commands/packet.ts")).packetCreate,
+  "packet verify": async () => (await import("./commands/packet.ts")).packetVerify,
+  "packet inspect": async () => (await import("./commands/packet.ts")).packetInspect,
+  "chain build": async () => (await import("./commands/chain.ts")).chainBuild,
+  "chain verify": async () => (await import("./commands/chain.ts")).chainVerify,
+  "store put": async () => (await import("./commands/store.ts")).storePut,
+  "store get": async () => (await import("./commands/store.ts")).storeGet,
+  "store status": async () => (await import("./commands/store.ts")).storeStatus,
+  gateway: async () => (await import("./commands/store.ts")).gateway,
+  anchor: async () => (await import("./commands/anchor.ts")).anchor,
+  verify: async () => (await import("./commands/verify.ts")).verify,
+  "verify-asset": async () => (await import("./commands/verify.ts")).verifyAsset,
+  "tenant register": async () => (await import("./commands/tenant.ts")).tenantRegister,
+  "tenant show": async () => (await import("./commands/tenant.ts")).tenantShow,
+  "signer add": async () => (await import("./commands/tenant.ts")).signerAdd,
+  "signer remove": async () => (await import("./commands/tenant.ts")).signerRemove,
+  "key register": async () => (await import("./commands/tenant.ts")).keyRegister,
+  "key revoke": async () => (await import("./commands/tenant.ts")).keyRevoke,
 };
 
-function help(): string {
-  const lines = Object.values(COMMANDS).map((c) => `  ${c.usage}\n      ${c.summary}`);
+async function help(): Promise<string> {
+  const commands = await Promise.all(Object.values(COMMANDS).map((load) => load()));
+  const lines = commands.map((c) => `  ${c.usage}\n      ${c.summary}`);
   return `pop: Proof of Process, verifiable evidence of how pipeline outputs were made.\n\nCommands:\n${lines.join("\n")}\n\nExit codes: 0 success or valid proof, 1 invalid proof, 2 usage or input error.\nKey files are encrypted with the passphrase in POP_KEY_PASSPHRASE.\nRegistry commands use the network at --rpc (or POP_RPC_URL) and send from the account of POP_ADMIN_PRIVATE_KEY.\npop anchor signs anchors with POP_ANCHOR_SIGNER_PRIVATE_KEY, sends from POP_RELAYER_PRIVATE_KEY (default: the signer),\nkeeps its state in DATABASE_URL (a Postgres server) or else PGlite in POP_STATE_DIR (default .pop/state),\nand stores to POP_STORE_PROVIDERS (default: the local store in POP_STORE_DIR, default .pop/store).\n`;
 }
 
@@ -41,21 +39,22 @@ function help(): string {
 export async function main(argv: string[]): Promise<number> {
   const [group, action, ...rest] = argv;
   if (group === undefined || group === "--help" || group === "-h" || group === "help") {
-    process.stdout.write(help());
+    process.stdout.write(await help());
     return group === undefined ? EXIT.usage : EXIT.ok;
   }
   // `pop gateway`, `pop anchor`, `pop verify` and `pop verify-asset` have no sub-action.
   const single = COMMANDS[group];
-  const command = single ?? COMMANDS[`${group} ${action}`];
+  const load = single ?? COMMANDS[`${group} ${action}`];
   const commandArgs = single === undefined ? rest : argv.slice(1);
   try {
+    const command = await load?.();
     if (command === undefined)
       throw new UsageError(`Unknown command "pop ${[group, action].filter(Boolean).join(" ")}".`, {
         details: "Run pop --help for the list of commands.",
       });
     const args = parse(command, commandArgs);
     if (args.values.help === true) {
-      process.stdout.write(`Usage: ${command.usage}\n${command.summary}\n`);
+      process.stdout.write(`Usage: ${command.usage}\n${command.summary}\n${command.help ?? ""}`);
       return EXIT.ok;
     }
     return await command.run(args);

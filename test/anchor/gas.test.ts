@@ -31,8 +31,7 @@ interface GasFigures {
 const L1_BLOCK = "0x4200000000000000000000000000000000000015";
 const L1_SCALARS_SLOT3 = `0x${((5227n << 96n) | (1014213n << 64n) | 1n).toString(16).padStart(64, "0")}`;
 
-describe("gas", function () {
-  this.timeout(60_000);
+describe("gas", () => {
   let measured: GasFigures;
 
   before(async () => {

@@ -13,6 +13,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { base } from "viem/chains";
+import { DEV_KEYS } from "../../scripts/demo/accounts.ts";
 import { processAnchorRegistryAbi } from "../../src/anchor/abi.ts";
 import { toOnchainId } from "../../src/anchor/ids.ts";
 import {
@@ -27,7 +28,7 @@ import {
 import { describeRegistryError, RegistryError } from "../../src/anchor/registryErrors.ts";
 import { isAnchorSigner, readSigningKey, readTenant } from "../../src/anchor/registryReads.ts";
 import { BaseError } from "../../src/errors.ts";
-import { DEV_KEYS, type LocalChain, startLocalBase } from "../helpers/localChain.ts";
+import { type LocalChain, startLocalBase } from "../helpers/localChain.ts";
 
 const key = (i: number) => DEV_KEYS[i] as Hex;
 const addressOf = (i: number) => privateKeyToAccount(key(i)).address;
@@ -44,8 +45,7 @@ async function rejection(promise: Promise<unknown>): Promise<RegistryError> {
   return error as RegistryError;
 }
 
-describe("registry client (viem, against a local Base JSON-RPC chain)", function () {
-  this.timeout(60_000);
+describe("registry client (viem, against a local Base JSON-RPC chain)", () => {
   let chain: LocalChain;
   let publicClient: ReturnType<typeof publicClientOf>;
   let registry: Address;

@@ -7,8 +7,7 @@ import { expect } from "chai";
 import { contentCid } from "../../src/evidence/cid.ts";
 import { POP, pop } from "../helpers/pop.ts";
 
-describe("pop store and pop gateway", function () {
-  this.timeout(30_000);
+describe("pop store and pop gateway", () => {
   let dir: string;
   let env: Record<string, string>;
   let server: ChildProcess | undefined;

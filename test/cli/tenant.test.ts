@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { createPublicClient, getAddress, type Hex, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { DEV_KEYS, type LocalChain, startLocalBase } from "../helpers/localChain.ts";
+import { DEV_KEYS } from "../../scripts/demo/accounts.ts";
+import { type LocalChain, startLocalBase } from "../helpers/localChain.ts";
 import { pop, type PopResult as Result } from "../helpers/pop.ts";
 
 const PASSPHRASE = "correct horse battery staple";
@@ -16,8 +17,7 @@ const OTHER = privateKeyToAccount(OTHER_KEY).address;
 const SIGNER = privateKeyToAccount(DEV_KEYS[3] as Hex).address;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
-describe("pop tenant, signer and key (command line against a local Base JSON-RPC chain)", function () {
-  this.timeout(60_000);
+describe("pop tenant, signer and key (command line against a local Base JSON-RPC chain)", () => {
   let chain: LocalChain;
   let dir: string;
   let network: string[];

@@ -13,8 +13,7 @@ const tables = async (db: PGlite) =>
     )
   ).rows.map((row) => row.name);
 
-describe("new PGlite databases from a kept template", function () {
-  this.timeout(60_000);
+describe("new PGlite databases from a kept template", () => {
   let dir: string;
   let template: string;
   beforeEach(async () => {

@@ -1,10 +1,11 @@
 import { createPublicClient, createWalletClient, type Hex, http, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { DEV_KEYS } from "../../scripts/demo/accounts.ts";
 import { processAnchorRegistryAbi } from "../../src/anchor/abi.ts";
 import { anchorTypedData } from "../../src/anchor/eip712.ts";
 import { toOnchainId } from "../../src/anchor/ids.ts";
 import type { LocalStore } from "../../src/storage/local.ts";
-import { DEV_KEYS, type LocalChain } from "./localChain.ts";
+import type { LocalChain } from "./localChain.ts";
 import type { Run } from "./run.ts";
 
 /** Dev accounts: 0 registrar, 1 tenant admin, 2 anchor signer, 3 relayer. */

@@ -97,9 +97,7 @@ export function databaseTargets(env: Env = process.env): DatabaseTarget[] {
 export function describeEachDatabase(title: string, fn: (target: DatabaseTarget) => void, env: Env = process.env) {
   const targets = databaseTargets(env);
   for (const target of targets)
-    describe(`${title} (${target.name})`, function () {
-      // PGlite takes about two seconds to create its first database in a process.
-      this.timeout(30_000);
+    describe(`${title} (${target.name})`, () => {
       fn(target);
     });
   if (targets.some((target) => target.name === "postgres")) return;

@@ -2,16 +2,8 @@ import { readFileSync } from "node:fs";
 import { network } from "hardhat";
 import { type Address, createPublicClient, createWalletClient, defineChain, type Hex, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { DEV_KEYS } from "../../scripts/demo/accounts.ts";
 import { commitRegisterAbi, processAnchorRegistryAbi } from "../../src/anchor/abi.ts";
-
-/** Hardhat's well-known development accounts (public test keys, funded on every simulated chain). */
-export const DEV_KEYS: readonly Hex[] = [
-  "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
-  "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
-  "0x5de4111afa1a4b94908f83103eb1f1706367c2e97e87b0d1d7d1b9b6a79ec1c5",
-  "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
-  "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
-];
 
 export interface LocalChain {
   /** JSON-RPC URL on 127.0.0.1. */

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 
 /** The `pop` executable. */
 export const POP = new URL("../../bin/pop.js", import.meta.url).pathname;
@@ -19,4 +19,17 @@ export function pop(cwd: string, args: string[], env: Record<string, string> = {
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
+}
+
+/** `pop gateway` on a free port as a child process, until `close`. */
+export async function popGateway(cwd: string, env: Record<string, string>): Promise<{ url: string; close(): void }> {
+  const server = spawn(process.execPath, [POP, "gateway", "--port", "0"], { cwd, env: { ...process.env, ...env } });
+  const url = await new Promise<string>((resolve, reject) => {
+    server.stdout.on("data", (chunk: Buffer) => {
+      const match = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(chunk.toString());
+      if (match) resolve(match[1] as string);
+    });
+    server.once("exit", (code) => reject(new Error(`pop gateway exited with ${code}`)));
+  });
+  return { url, close: () => server.kill("SIGTERM") };
 }

@@ -207,8 +207,7 @@ describeEachDatabase("indexer: the registry's AnchorAuthorised, and verdicts tha
     await indexer.waitFor(await head(), 120_000);
   });
 
-  after(async function () {
-    this.timeout(60_000);
+  after(async () => {
     await indexer?.stop();
     await gateway?.close();
     await network?.close();

@@ -256,8 +256,7 @@ describeEachDatabase("indexer end to end: Base registry and Numbers commits thro
     await indexer.waitFor(await head());
   });
 
-  after(async function () {
-    this.timeout(60_000);
+  after(async () => {
     await indexer?.stop();
     await gateway?.close();
     await db?.close();
@@ -472,8 +471,7 @@ describeEachDatabase("indexer end to end: Base registry and Numbers commits thro
     );
   });
 
-  it("after a restart on the same database holds exactly the same rows, and indexes a new anchor exactly once", async function () {
-    this.timeout(60_000);
+  it("after a restart on the same database holds exactly the same rows, and indexes a new anchor exactly once", async () => {
     beforeRestart = await snapshot();
     expect(beforeRestart.anchors?.totalCount).to.equal(5);
     expect(beforeRestart.commits?.totalCount).to.equal(3);
@@ -515,8 +513,7 @@ describeEachDatabase("indexer end to end: Base registry and Numbers commits thro
   });
 
   // Last: the tests above expect Aurora's anchor signer to be allowed.
-  it("verifies a removed signer's anchors again on the next VerificationRetry beat: its valid anchors become invalid", async function () {
-    this.timeout(60_000);
+  it("verifies a removed signer's anchors again on the next VerificationRetry beat: its valid anchors become invalid", async () => {
     const before = await snapshot();
     const auroraLabels = ["a1", "a2", "a3"];
     const idOf = (label: string) => {

@@ -89,8 +89,7 @@ async function partialGateway(target: string, only: string): Promise<{ url: stri
   };
 }
 
-describe("indexer verification (indexer/src/verification.ts)", function () {
-  this.timeout(60_000);
+describe("indexer verification (indexer/src/verification.ts)", () => {
   let chain: LocalChain;
   let dir: string;
   /** Served by the gateway. */

@@ -245,8 +245,7 @@ describe("keys/keyFile", () => {
       expect(sealedText.endsWith("}\n")).to.equal(true);
     });
 
-    it("writes the default scrypt parameters (N = 2^17, r = 8, p = 1) when none are given, and reads them back", async function () {
-      this.timeout(30_000);
+    it("writes the default scrypt parameters (N = 2^17, r = 8, p = 1) when none are given, and reads them back", async () => {
       expect(DEFAULT_SCRYPT).to.deep.equal({ N: 2 ** 17, r: 8, p: 1 });
       const path = newPath("default-cost");
       const written = await writeKeyFile(path, { keyId: "default", seed: SEED, passphrase: PASSPHRASE });

@@ -11,6 +11,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { getContractEvents, getTransaction, getTransactionCount, readContract } from "viem/actions";
+import { DEV_KEYS } from "../../scripts/demo/accounts.ts";
 import { commitRegisterAbi } from "../../src/anchor/abi.ts";
 import type { Database } from "../../src/db/database.ts";
 import { openServer } from "../../src/db/server.ts";
@@ -24,7 +25,7 @@ import {
 } from "../../src/numbers/directCommitter.ts";
 import { readSubmission, type SubmissionRecord } from "../../src/transactions/state.ts";
 import { describeEachDatabase, freshDatabaseEach, TEST_DATABASE_URL_VARIABLE } from "../helpers/databases.ts";
-import { DEV_KEYS, type LocalNumbersChain, startLocalNumbers } from "../helpers/localChain.ts";
+import { type LocalNumbersChain, startLocalNumbers } from "../helpers/localChain.ts";
 import { rejection } from "../helpers/rejection.ts";
 
 const FAST = { confirmations: 1, pollingIntervalMs: 20 } as const;

@@ -274,9 +274,7 @@ function goMathRandBytes(seed: number, size: number): Uint8Array {
 // Part 1: CIDs Kubo is documented to produce.
 // ---------------------------------------------------------------------------------------------
 
-describe("contentCid equals the CIDs Kubo documents for `ipfs add --cid-version 1`", function () {
-  this.timeout(20_000);
-
+describe("contentCid equals the CIDs Kubo documents for `ipfs add --cid-version 1`", () => {
   const small: [string, Uint8Array, string][] = [
     // ipfs/kubo test/cli/add_test.go, TestAdd: shortString = "hello world", shortStringCidV1
     // ("cidv1 - raw - sha2-256"), asserted by "produced cid version: follows user-set
@@ -334,9 +332,7 @@ describe("contentCid equals the CIDs Kubo documents for `ipfs add --cid-version 
   });
 });
 
-describe("the same importer matches Kubo's other documented profiles (IPIP-499)", function () {
-  this.timeout(20_000);
-
+describe("the same importer matches Kubo's other documented profiles (IPIP-499)", () => {
   // ipfs/kubo test/cli/cid_profiles_test.go, var unixfsV02015 (also Kubo's implicit default):
   // CIDv0, dag-pb leaves, and otherwise our chunker and layout (256 KiB, balanced, 174 links).
   // Inputs are IPFSAddDeterministicBytes(size, seed). Only cidVersion and rawLeaves differ from
@@ -444,9 +440,7 @@ function walk(store: MemoryBlocks, cid: CID, content: Uint8Array, next: { leaf: 
   };
 }
 
-describe("contentCid DAG shape at every chunk and layout boundary", function () {
-  this.timeout(20_000);
-
+describe("contentCid DAG shape at every chunk and layout boundary", () => {
   // One buffer for every size (views of its prefix). Each chunk starts with its index so no two
   // leaves are alike and a misplaced leaf would show; the rest stays zero, which is cheap.
   const largest = 2 * MAX_LINKS * CHUNK + 1;

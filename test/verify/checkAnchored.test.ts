@@ -58,8 +58,7 @@ function fakeClient(state: Partial<RegistryState> = {}) {
   return { client, calls };
 }
 
-describe("checkAnchored (steps 2 to 4 for a known log, against a fake registry and a real gateway)", function () {
-  this.timeout(30_000);
+describe("checkAnchored (steps 2 to 4 for a known log, against a fake registry and a real gateway)", () => {
   let dir: string;
   let store: LocalStore;
   let gateway: GatewayServer;

@@ -17,6 +17,7 @@ import {
   toHex,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { DEV_KEYS } from "../../scripts/demo/accounts.ts";
 import { processAnchorRegistryAbi } from "../../src/anchor/abi.ts";
 import { anchorTypedData } from "../../src/anchor/eip712.ts";
 import { toOnchainId } from "../../src/anchor/ids.ts";
@@ -25,7 +26,7 @@ import { LocalStore } from "../../src/storage/local.ts";
 import { verifyAnchor } from "../../src/verify/verifyAnchor.ts";
 import { accounts, clients } from "../helpers/anchorRun.ts";
 import { anchorSignerFromInput } from "../helpers/inputSigner.ts";
-import { DEV_KEYS, type LocalChain, startLocalBase } from "../helpers/localChain.ts";
+import { type LocalChain, startLocalBase } from "../helpers/localChain.ts";
 import { type Run, threeStageRun } from "../helpers/run.ts";
 
 /** An allowed signer of the tenant that did not sign the relayed anchors: what the relay's input shows. */

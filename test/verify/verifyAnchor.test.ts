@@ -37,8 +37,7 @@ function lyingRpc(target: string): Promise<RpcProxy> {
   });
 }
 
-describe("verifyAnchor (the 4-step protocol against a local chain and gateway)", function () {
-  this.timeout(60_000);
+describe("verifyAnchor (the 4-step protocol against a local chain and gateway)", () => {
   let chain: LocalChain;
   let dir: string;
   let store: LocalStore;

@@ -12,7 +12,15 @@
  * holds with other content is reported once the other runs have finished.
  */
 import { createHash } from "node:crypto";
-import { type Abi, type Address, encodeFunctionData, type Hex, type LocalAccount, zeroAddress } from "viem";
+import {
+  type Abi,
+  type Address,
+  encodeFunctionData,
+  type Hex,
+  isAddressEqual,
+  type LocalAccount,
+  zeroAddress,
+} from "viem";
 import { estimateGas, getTransactionCount, simulateContract } from "viem/actions";
 import { toHex } from "../../bytes.ts";
 import { buildChainscript } from "../../chainscript/build.ts";
@@ -68,6 +76,8 @@ export interface ProgressEvent {
   readonly run?: number;
   readonly done: number;
   readonly total: number;
+  /** What a person following along wants next to the step: a CID, a transaction hash, what is awaited. */
+  readonly detail?: string;
 }
 
 export interface AnchorPipelineContext {
@@ -196,11 +206,12 @@ class Pipeline {
     if (created) await this.step("registered");
     if (run.step === "registered") await this.timed("packets", () => this.createPackets(manifest, run, index));
     let current = await readRun(db, run.runKey);
-    if (current.step === "packets") await this.timed("chainscript", () => this.chain(manifest, current));
+    if (current.step === "packets") await this.timed("chainscript", () => this.chain(manifest, current, index));
     current = await readRun(db, run.runKey);
     if (current.step === "chained") await this.timed("storage", () => this.store(current, index));
     current = await readRun(db, run.runKey);
-    if (current.step === "stored" || (current.step === "signed" && this.expiring(current))) {
+    // A signature recorded by an earlier call (a dry run, say) is reused only if it says what this call asks.
+    if (current.step === "stored" || (current.step === "signed" && !this.reusable(current))) {
       await this.sign(current);
       this.context.onProgress?.({ phase: "signing", run: index, done: 1, total: 1 });
     }
@@ -210,13 +221,14 @@ class Pipeline {
   private async createPackets(manifest: Manifest, run: RunRecord, index: number): Promise<void> {
     const chunk = this.parameters.packetChunk ?? 1_000;
     const total = manifest.steps.length;
+    const signer = this.context.packetSigner;
     // Packets committed before a crash are kept: they may already be in someone's hands (a log, a store).
     for (let done = await countPackets(this.context.db, run.runKey); done < total; ) {
       const end = Math.min(done + chunk, total);
       const packets: PacketRecord[] = [];
       for (let sequence = done; sequence < end; sequence++) {
         const step = manifest.steps[sequence] as Manifest["steps"][number];
-        const { bytes, packetHash } = await createPacket(step.fields, this.context.packetSigner);
+        const { bytes, packetHash } = await createPacket(step.fields, signer);
         packets.push({ sequence, stageId: step.stageId, cid: cidFromSha256(packetHash), bytes });
       }
       await recordPackets(this.context.db, run, packets, end === total);
@@ -226,7 +238,7 @@ class Pipeline {
     }
   }
 
-  private async chain(manifest: Manifest, run: RunRecord): Promise<void> {
+  private async chain(manifest: Manifest, run: RunRecord, index: number): Promise<void> {
     const packets = await readPackets(this.context.db, run.runKey);
     const built = await buildChainscript({
       steps: packets.map((p) => ({ bytes: p.bytes, stageId: p.stageId })),
@@ -240,6 +252,7 @@ class Pipeline {
       chainHash: `0x${built.chainscript.chainHash}`,
     });
     await this.step("chained");
+    this.context.onProgress?.({ phase: "chainscript", run: index, done: 1, total: 1, detail: built.cid });
   }
 
   private async store(run: RunRecord, index: number): Promise<void> {
@@ -265,23 +278,42 @@ class Pipeline {
     this.context.onProgress?.({ phase: "storage", run: index, done: 1, total: 1 });
   }
 
-  private expiring(run: RunRecord): boolean {
-    const deadline = run.anchor?.deadline ?? 0n;
-    return deadline - BigInt(Math.floor(Date.now() / 1000)) < SIGNATURE_MARGIN_SECONDS;
+  /** The anchor this call would sign: signer, certificate recipient and amount (the deadline aside). */
+  private wanted(): Pick<AnchorMessage, "signer" | "recipient" | "amount"> {
+    const recipient = this.parameters.certificateRecipient;
+    return {
+      signer: this.context.anchorSigner.address,
+      recipient: recipient ?? zeroAddress,
+      amount: recipient === undefined ? 0n : 1n,
+    };
+  }
+
+  /**
+   * Whether the run's recorded signed anchor can be sent as this call's: not about to expire, and signed
+   * by this call's anchor signer for this call's certificate recipient and amount.
+   */
+  private reusable(run: RunRecord): boolean {
+    const anchor = run.anchor;
+    if (anchor === undefined) return false;
+    const wanted = this.wanted();
+    const deadline = anchor.deadline - BigInt(Math.floor(Date.now() / 1000));
+    return (
+      deadline >= SIGNATURE_MARGIN_SECONDS &&
+      isAddressEqual(anchor.signer, wanted.signer) &&
+      isAddressEqual(anchor.recipient, wanted.recipient) &&
+      anchor.amount === wanted.amount
+    );
   }
 
   private async sign(run: RunRecord): Promise<void> {
     const { anchorSigner, evmChainId, registry } = this.context;
-    const recipient = this.parameters.certificateRecipient;
     const ttl = BigInt(this.parameters.signatureTtlSeconds ?? 3_600);
     const anchor: AnchorMessage = {
       tenantId: toOnchainId(run.tenantId),
       chainId: toOnchainId(run.chainId),
       chainHash: run.chainHash as Hex,
       ipfsCid: run.chainscriptCid as string,
-      signer: anchorSigner.address,
-      recipient: recipient ?? zeroAddress,
-      amount: recipient === undefined ? 0n : 1n,
+      ...this.wanted(),
       deadline: BigInt(Math.floor(Date.now() / 1000)) + ttl,
     };
     const signature = await anchorSigner.signTypedData(
@@ -340,16 +372,31 @@ class Pipeline {
         const call = await this.call(runs);
         const chainNonce = await getTransactionCount(publicClient, { address: relayer.address, blockTag: "pending" });
         const fees = await currentFees(publicClient);
-        ({ id: submissionId } = await recordSubmission(
+        const submission = await recordSubmission(
           db,
           { evmChainId, registry, sender: relayer.address, chainNonce },
           (nonce) => signAttempt(this.sender, call, nonce, fees),
           runs.map((run) => run.runKey),
-        ));
+        );
+        submissionId = submission.id;
         await this.step("submitted");
+        this.context.onProgress?.({
+          phase: "transaction",
+          done: 0,
+          total: 1,
+          detail: `${submission.attempt.hash} signed (nonce ${submission.nonce}), sending; waiting for ${this.parameters.confirmations} confirmation${this.parameters.confirmations === 1 ? "" : "s"}`,
+        });
       }
       const mined = await settleSubmission(this.sender, submissionId, runs, this.parameters);
-      if (mined !== null) return mined;
+      if (mined !== null) {
+        this.context.onProgress?.({
+          phase: "transaction",
+          done: 1,
+          total: 1,
+          detail: `${mined.txHash} confirmed in block ${mined.blockNumber}`,
+        });
+        return mined;
+      }
       submissionId = undefined; // released: its runs are back at `signed`, or anchored by another transaction
       const current = await Promise.all(runs.map((run) => readRun(db, run.runKey)));
       const released = current.filter((run) => run.step === "signed");
@@ -370,7 +417,14 @@ class Pipeline {
 
   async finish(run: RunRecord, index: number): Promise<{ receipt: AnchorReceipt; receiptPath: string }> {
     const finished = await finishRun(this.sender, run);
-    this.context.onProgress?.({ phase: "receipt", run: index, done: 1, total: 1 });
+    const earlier = run.step === "done" ? " (anchored by an earlier call; the registry still holds it)" : "";
+    this.context.onProgress?.({
+      phase: "receipt",
+      run: index,
+      done: 1,
+      total: 1,
+      detail: `${finished.receiptPath}${earlier}`,
+    });
     return finished;
   }
 }

@@ -1,26 +1,50 @@
-import { anchorManifests } from "../../anchor/pipeline/pipeline.ts";
-import { openDatabaseFromEnv } from "../../db/open.ts";
-import { loadKeyFile, passphraseFromEnv } from "../../keys/keyFile.ts";
-import { providersFromEnv } from "../../storage/config.ts";
-import { type Command, flag, integerOption, requireString } from "../args.ts";
-import { EXIT, UsageError } from "../errors.ts";
-import { printResult } from "../output.ts";
-import { progressBar } from "../progress.ts";
-import { accountFromEnv, connectNetwork, parseAddress } from "../registry.ts";
-
-export const ANCHOR_SIGNER_VARIABLE = "POP_ANCHOR_SIGNER_PRIVATE_KEY";
-export const RELAYER_VARIABLE = "POP_RELAYER_PRIVATE_KEY";
+/**
+ * `pop anchor`: the command's shape and help. The work is in anchorRun.ts, loaded only once the first
+ * progress line is out: its modules (viem, PGlite, the storage clients) take about a second to load.
+ */
+import { basename } from "node:path";
+import { type Command, flag } from "../args.ts";
+import { UsageError } from "../errors.ts";
+import { progress } from "../progress.ts";
 
 const USAGE =
-  "pop anchor <manifest.jsonl>... --key <keyfile> [--network local|base-sepolia|base] [--rpc <url>] [--registry <address>] [--confirmations <n>] [--certificate-to <address>] [--dry-run] [--json]";
+  "pop anchor <manifest.jsonl>... --key <keyfile> [--network local|base-sepolia|base] [--rpc <url>] [--registry <address>] [--confirmations <n>] [--certificate-to <address>] [--dry-run] [--quiet] [--json]";
 
-const json = (value: unknown) =>
-  JSON.parse(JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v)));
+const HELP = `
+Manifest: JSON Lines, one pipeline step per line, in execution order (docs/anchoring.md). Each line is
+the packet's fields in JSON, as pop packet create takes them, plus:
+  stageId              the stage's name in the chainscript (required)
+  output               path of the step's output file, relative to the manifest (required); its
+                       SHA-256, size and media type are computed from the file, never taken from the line
+  inputFiles           outputs of earlier lines this step consumed (lineage; optional)
+  externalInputFiles   input assets from outside the run (optional)
+  tenantId, processId  the same on every line
+  inputs               { prompt or promptHash, modelId, seed, parameters, assetHashes? }
+  execution            { durationMs, deviceClass, pipelineHash, gpuUtilization? }
+  outputs              { resolutionW?, resolutionH? } (assetHash, assetSize, mimeType are computed)
+  packetId, timestamp  optional: generated when absent
+
+Environment:
+  POP_KEY_PASSPHRASE             decrypts the --key file (required)
+  POP_ANCHOR_SIGNER_PRIVATE_KEY  signs the EIP-712 anchor: an anchor signer allowed for the tenant (required)
+  POP_RELAYER_PRIVATE_KEY        sends the transaction and pays the gas (default: the anchor signer)
+  POP_RPC_URL                    the JSON-RPC URL when --rpc is not given (default: the network's public one)
+  DATABASE_URL                   a Postgres server for the state; else PGlite in POP_STATE_DIR
+  POP_STATE_DIR                  the embedded state database (default .pop/state)
+  POP_STORE_PROVIDERS            where packets and chainscript are stored: local, pinata, kubo, filebase,
+                                 comma-separated (default local; docs/storage.md for each one's variables)
+  POP_STORE_QUORUM               providers that must confirm (default all)
+  POP_STORE_DIR                  the local store (default .pop/store); serve it with pop gateway
+
+Output: the result on stdout (--json: one JSON object, with "warnings"); progress on stderr, one line per
+step off a terminal, a bar on one; --quiet prints no progress. Exit 0 anchored (or dry run done), 2 not.
+`;
 
 export const anchor: Command = {
   usage: USAGE,
   summary:
     "sign, chain, store and anchor the runs the manifests describe, in one transaction; resumes after a crash, never anchors twice",
+  help: HELP,
   options: {
     key: { type: "string" },
     network: { type: "string" },
@@ -29,6 +53,7 @@ export const anchor: Command = {
     confirmations: { type: "string" },
     "certificate-to": { type: "string" },
     "dry-run": { type: "boolean" },
+    quiet: { type: "boolean", short: "q" },
   },
   async run(args) {
     const manifests = args.positionals;
@@ -36,63 +61,11 @@ export const anchor: Command = {
       throw new UsageError("Name at least one manifest (JSON Lines, one step per line).", {
         details: `Usage: ${USAGE}`,
       });
-    const keyFile = requireString(args, "key", USAGE);
-    const confirmations = integerOption(args, "confirmations", 1000);
-    const certificate = args.values["certificate-to"];
-    const certificateRecipient =
-      typeof certificate === "string" ? parseAddress(certificate, "--certificate-to") : undefined;
-    // Secrets and configuration are checked before any network call or file is touched.
-    const anchorSigner = accountFromEnv(ANCHOR_SIGNER_VARIABLE, "an anchor signer allowed for the tenant");
-    const relayer = process.env[RELAYER_VARIABLE]
-      ? accountFromEnv(RELAYER_VARIABLE, "the relayer that sends the transaction")
-      : anchorSigner;
-    const { providers, quorum } = providersFromEnv();
-    const packetSigner = await loadKeyFile(keyFile, passphraseFromEnv());
-    const connection = await connectNetwork(args, USAGE);
-    const db = await openDatabaseFromEnv();
-    const bar = progressBar(manifests.length, !flag(args, "json"));
-    try {
-      const result = await anchorManifests(
-        {
-          db,
-          publicClient: connection.publicClient,
-          registry: connection.registry,
-          evmChainId: connection.chainId,
-          packetSigner,
-          anchorSigner,
-          relayer,
-          providers,
-          quorum,
-          onProgress: bar.update,
-        },
-        {
-          manifests,
-          confirmations: confirmations ?? connection.network.confirmations,
-          dryRun: flag(args, "dry-run"),
-          ...(certificateRecipient ? { certificateRecipient } : {}),
-        },
-      );
-      bar.done();
-      if (flag(args, "json")) {
-        printResult(json({ network: connection.network.name, registry: connection.registry, ...result }), true);
-        return EXIT.ok;
-      }
-      for (const run of result.runs) {
-        process.stdout.write(
-          `${run.manifest}: ${run.status}\n  tenant ${run.tenantId}  chain ${run.chainId}\n  chainscript ${run.chainscriptCid} (${run.packets} packets)\n`,
-        );
-        if (run.receipt)
-          process.stdout.write(`  tx ${run.receipt.transaction.hash} block ${run.receipt.transaction.blockNumber}\n`);
-        if (run.receiptPath) process.stdout.write(`  receipt ${run.receiptPath}\n`);
-      }
-      if (result.estimate)
-        process.stdout.write(
-          `dry run: would use ${result.estimate.gas} gas, at most ${result.estimate.fee} wei at current fees\n`,
-        );
-      return EXIT.ok;
-    } finally {
-      bar.done();
-      await db.close();
-    }
+    const shown = manifests.map((manifest) => basename(manifest));
+    const report = progress(shown, !flag(args, "quiet"));
+    // Before anything slow (loading modules, decrypting the key, opening the database): the user sees it started.
+    report.line(`anchoring ${shown.join(", ")}${flag(args, "dry-run") ? " (dry run)" : ""}`);
+    const { runAnchor } = await import("./anchorRun.ts");
+    return runAnchor(args, USAGE, report);
   },
 };

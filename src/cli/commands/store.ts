@@ -3,6 +3,7 @@ import { cacheFromEnv, gatewaysFromEnv, localStoreFromEnv, providersFromEnv } fr
 import { startGateway } from "../../storage/gateway.ts";
 import { retrieve } from "../../storage/retrieve.ts";
 import { parseCid } from "../../storage/unixfs.ts";
+import { DEFAULT_GATEWAY_PORT } from "../anchorWarnings.ts";
 import { type Command, flag, requireString, strings } from "../args.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { readInput, writeOutput } from "../io.ts";
@@ -94,7 +95,7 @@ export const gateway: Command = {
   summary: "serve the local store (POP_STORE_DIR) as an IPFS trustless gateway until interrupted",
   options: { host: { type: "string" }, port: { type: "string" } },
   async run(args) {
-    const port = Number(args.values.port ?? 8080);
+    const port = Number(args.values.port ?? DEFAULT_GATEWAY_PORT);
     if (!Number.isInteger(port) || port < 0 || port > 65_535)
       throw new UsageError(`--port must be 0–65535, got "${String(args.values.port)}".`);
     const host = typeof args.values.host === "string" ? args.values.host : "127.0.0.1";

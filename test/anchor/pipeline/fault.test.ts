@@ -27,6 +27,7 @@ import { join, relative } from "node:path";
 import { expect } from "chai";
 import { type Hex, keccak256 } from "viem";
 import { getBlock, getContractEvents, getTransaction, getTransactionCount, readContract } from "viem/actions";
+import { DEV_KEYS } from "../../../scripts/demo/accounts.ts";
 import { processAnchorRegistryAbi } from "../../../src/anchor/abi.ts";
 import { toOnchainId } from "../../../src/anchor/ids.ts";
 import { anchorManifests } from "../../../src/anchor/pipeline/pipeline.ts";
@@ -38,7 +39,7 @@ import { LocalStore } from "../../../src/storage/local.ts";
 import { accounts, clients } from "../../helpers/anchorRun.ts";
 import { type DatabaseTarget, describeEachDatabase, TEST_DATABASE_URL_VARIABLE } from "../../helpers/databases.ts";
 import { fixedSigner } from "../../helpers/fixtures.ts";
-import { DEV_KEYS, type LocalChain, startLocalBase } from "../../helpers/localChain.ts";
+import { type LocalChain, startLocalBase } from "../../helpers/localChain.ts";
 import { pipelineContext, registerTenantFor, writeManifest } from "../../helpers/pipeline.ts";
 
 const CHILD = join(import.meta.dirname, "fault", "anchorChild.ts");
@@ -175,8 +176,7 @@ describeEachDatabase("pop anchor pipeline killed after each step", (target) => {
   let databases: StateDatabases;
   let cases = 0;
 
-  before(async function () {
-    this.timeout(60_000);
+  before(async () => {
     chain = await startLocalBase();
     await registerTenantFor(chain, TENANT, signer);
     root = await mkdtemp(join(tmpdir(), "pop-fault-"));
@@ -458,12 +458,12 @@ describeEachDatabase("pop anchor pipeline killed after each step", (target) => {
   }
 
   it("one manifest: a run killed after any step k of K, then run again, ends as an uninterrupted run", async function () {
-    this.timeout(180_000);
+    this.timeout(600_000);
     await killAfterEachStep({ labels: ["run"], chainIds: ["3f2a1c55-9c1e-4b8e-9d4a-6f1e2d3c4b5a"] }, SINGLE_STEPS);
   });
 
   it("two manifests in one anchorBatch: killed after each of its steps, one transaction", async function () {
-    this.timeout(180_000);
+    this.timeout(600_000);
     const steps = [...PREPARE_STEPS, ...PREPARE_STEPS, "submitted", "sent", "confirmed", "done", "done"];
     await killAfterEachStep(
       {

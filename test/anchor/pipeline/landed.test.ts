@@ -115,8 +115,7 @@ describeEachDatabase("pop anchor pipeline: an anchor that lands by another trans
     expect(await relayerNonce()).to.equal(before);
   });
 
-  it("finishes with the front-runner's transaction when ours, outbid in the mempool, reverts", async function () {
-    this.timeout(60_000);
+  it("finishes with the front-runner's transaction when ours, outbid in the mempool, reverts", async () => {
     const manifest = await writeManifest(dir);
     const before = await relayerNonce();
     await migrate(db(), ANCHOR_SCHEMA, ANCHOR_MIGRATIONS); // so that the attempts can be watched from the start
@@ -198,8 +197,7 @@ describeEachDatabase("pop anchor pipeline: an anchor that lands by another trans
     expect((await receiptOf(manifest)).transaction.hash).to.equal(relayed.transactionHash);
   });
 
-  it("an RPC that lags and hides our mined transaction: the registry shows our anchor, so nothing is dropped or resent", async function () {
-    this.timeout(60_000);
+  it("an RPC that lags and hides our mined transaction: the registry shows our anchor, so nothing is dropped or resent", async () => {
     const manifest = await writeManifest(dir);
     const before = await relayerNonce();
     // The proxy answers "not found" for our transaction the first LIES times it is asked: a node behind the others.

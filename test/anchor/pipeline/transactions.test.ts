@@ -8,6 +8,7 @@ import { expect } from "chai";
 import { createPublicClient, createWalletClient, type Hex, http, parseTransaction } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { getTransactionCount } from "viem/actions";
+import { DEV_KEYS } from "../../../scripts/demo/accounts.ts";
 import { toOnchainId } from "../../../src/anchor/ids.ts";
 import { AnchorPipelineError, AnchorTransactionError } from "../../../src/anchor/pipeline/errors.ts";
 import {
@@ -29,7 +30,7 @@ import type { ContentProvider } from "../../../src/storage/provider.ts";
 import { accounts, clients } from "../../helpers/anchorRun.ts";
 import { describeEachDatabase, freshDatabaseEach, TEST_DATABASE_URL_VARIABLE } from "../../helpers/databases.ts";
 import { fixedSigner } from "../../helpers/fixtures.ts";
-import { DEV_KEYS, type LocalChain, startLocalBase } from "../../helpers/localChain.ts";
+import { type LocalChain, startLocalBase } from "../../helpers/localChain.ts";
 import { pipelineContext, registerTenantFor, writeManifest } from "../../helpers/pipeline.ts";
 import { rejection } from "../../helpers/rejection.ts";
 import { type RpcProxy, startRpcProxy } from "../../helpers/rpcProxy.ts";
@@ -122,8 +123,7 @@ describeEachDatabase("pop anchor pipeline: sending the transaction exactly once"
   }
 
   describe("fee bumping", () => {
-    it("replaces a transaction stuck in the mempool at the same nonce with fees ≥ 12.5 % higher; only the replacement is mined", async function () {
-      this.timeout(60_000);
+    it("replaces a transaction stuck in the mempool at the same nonce with fees ≥ 12.5 % higher; only the replacement is mined", async () => {
       const manifest = await writeManifest(dir);
       const before = await relayerNonce();
       const steps: string[] = [];
@@ -258,8 +258,7 @@ describeEachDatabase("pop anchor pipeline: sending the transaction exactly once"
   });
 
   describe("RPC failures", () => {
-    it("completes through an RPC that answers 503 to every third request (viem retries them)", async function () {
-      this.timeout(60_000);
+    it("completes through an RPC that answers 503 to every third request (viem retries them)", async () => {
       const manifest = await writeManifest(dir);
       const before = await relayerNonce();
       const proxy = await startRpcProxy(chain.url, {
@@ -312,8 +311,7 @@ describeEachDatabase("pop anchor pipeline: sending the transaction exactly once"
       expect(await anchorsOf(result.runs[0]?.chainId as string)).to.have.length(1);
     });
 
-    it("reports an RPC that is down as the network not answering, sends nothing, and a later run finishes the work", async function () {
-      this.timeout(60_000);
+    it("reports an RPC that is down as the network not answering, sends nothing, and a later run finishes the work", async () => {
       const manifest = await writeManifest(dir);
       const before = await relayerNonce();
       const proxy = await startRpcProxy(chain.url, { onCall: () => ({ status: 503 }) });
@@ -382,8 +380,7 @@ describeEachDatabase("pop anchor pipeline: sending the transaction exactly once"
 
   describe("two processes on the same state", () => {
     if (target.name === "postgres")
-      it("race on one manifest: one transaction; the loser is told another process moved the run", async function () {
-        this.timeout(60_000);
+      it("race on one manifest: one transaction; the loser is told another process moved the run", async () => {
         const manifest = await writeManifest(dir);
         const before = await relayerNonce();
         // A second pool on the same schema: what a second `pop anchor` with the same DATABASE_URL opens.
@@ -424,8 +421,7 @@ describeEachDatabase("pop anchor pipeline: sending the transaction exactly once"
       });
 
     if (target.name === "pglite")
-      it("cannot race on PGlite: a second process opening the state directory is refused while this one anchors", async function () {
-        this.timeout(60_000);
+      it("cannot race on PGlite: a second process opening the state directory is refused while this one anchors", async () => {
         const manifest = await writeManifest(dir);
         const before = await relayerNonce();
         const running = anchor(manifest);

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { createWalletClient, type Hex, http, type TransactionReceipt } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { DEV_KEYS } from "../../../../scripts/demo/accounts.ts";
 import { processAnchorRegistryAbi } from "../../../../src/anchor/abi.ts";
 import { type AnchorMessage, anchorTypedData } from "../../../../src/anchor/eip712.ts";
 import { toOnchainId } from "../../../../src/anchor/ids.ts";
@@ -17,7 +18,7 @@ import {
 } from "../../../../src/anchor/pipeline/state.ts";
 import type { Database } from "../../../../src/db/database.ts";
 import { accounts, clients } from "../../../helpers/anchorRun.ts";
-import { DEV_KEYS, type LocalChain } from "../../../helpers/localChain.ts";
+import type { LocalChain } from "../../../helpers/localChain.ts";
 
 /** Dev account 4: neither the tenant's signer nor the pipeline's relayer. */
 export const thirdParty = privateKeyToAccount(DEV_KEYS[4] as Hex);
