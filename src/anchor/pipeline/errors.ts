@@ -1,4 +1,5 @@
 import { BaseError } from "../../errors.ts";
+import { TransactionError } from "../../transactions/errors.ts";
 import type { AnchorLog } from "../registryReads.ts";
 import type { RunRecord } from "./state.ts";
 
@@ -8,7 +9,7 @@ export class AnchorPipelineError extends BaseError {
 }
 
 /** The anchoring transaction failed or could not be settled; `details` says what to do. */
-export class AnchorTransactionError extends BaseError {
+export class AnchorTransactionError extends TransactionError {
   override name = "AnchorTransactionError";
 }
 

@@ -12,13 +12,14 @@ import { type Address, getAddress, type Hex } from "viem";
 import { getBlockNumber } from "viem/actions";
 import type { Database } from "../../db/database.ts";
 import { sleep } from "../../storage/http.ts";
+import type { SubmissionRecord } from "../../transactions/state.ts";
 import { toOnchainId } from "../ids.ts";
 import { describeRegistryError } from "../registryErrors.ts";
 import { type AnchorLog, type RegistryReader, readAnchorLogs } from "../registryReads.ts";
 import { anchorsIn, mined, nonceOf, receiptOf } from "./chainReads.ts";
 import { type AnchorConflict, AnchorTransactionError } from "./errors.ts";
 import { type FoundAnchor, type FoundTransaction, type Release, recordFound } from "./foundState.ts";
-import type { RunRecord, SubmissionRecord } from "./state.ts";
+import type { RunRecord } from "./state.ts";
 
 export interface RegistryLookupContext {
   readonly db: Database;
@@ -173,7 +174,7 @@ export async function settleAgainstRegistry(
   const attempts = new Set(submission.attempts.map((attempt) => attempt.hash.toLowerCase()));
   if (plan.found.some((held) => attempts.has(held.log.transactionHash.toLowerCase()))) return "ours";
   if (plan.found.length === 0 && plan.conflicts.length === 0) return "absent";
-  await recordFoundRuns(context, submission.registry, plan.found, options, {
+  await recordFoundRuns(context, submission.contract, plan.found, options, {
     submissionId: submission.id,
     ...release,
   });

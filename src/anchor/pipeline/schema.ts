@@ -12,7 +12,9 @@ export const ANCHOR_SCHEMA = "anchor";
  * first and every fee bump) is recorded, signed, before it is broadcast, so a
  * re-run can always look up what may already be on the way. An anchor found in
  * the registry, put there by a transaction not sent from here, is recorded as
- * a submission with status `found` (migration 2; decision 014).
+ * a submission with status `found` (migration 2; decision 014). The submission
+ * and attempt tables are the transaction engine's (src/transactions/), shared
+ * with the direct Numbers committer through `purpose` (migration 3).
  */
 export const ANCHOR_MIGRATIONS: readonly Migration[] = [
   {
@@ -89,5 +91,13 @@ export const ANCHOR_MIGRATIONS: readonly Migration[] = [
       alter table pop_anchor_submission add column anchors integer;
       create unique index pop_anchor_submission_found on pop_anchor_submission (evm_chain_id, tx_hash)
         where status = 'found';`,
+  },
+  {
+    id: 3,
+    name: "submissions of any purpose: the transaction engine shared with the Numbers committer",
+    // One nonce sequence per (chain, sender) whoever sends: the engine chooses nonces over every pending row.
+    sql: `
+      alter table pop_anchor_submission add column purpose text not null default 'anchor'
+        check (purpose in ('anchor', 'numbers-commit'));`,
   },
 ];

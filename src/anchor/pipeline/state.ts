@@ -2,11 +2,29 @@
  * Reads and writes of the pipeline's durable state (schema.ts). Every write
  * that moves a run on checks the step it moves from, so two processes racing
  * on one run cannot both take a step; numbers wider than 2^53 travel as text.
+ * Submissions and their attempts are the transaction engine's
+ * (src/transactions/state.ts): here they carry runs.
  */
 import type { Address, Hex } from "viem";
 import type { Database, Sql } from "../../db/database.ts";
-import { BaseError } from "../../errors.ts";
+import {
+  type SubmissionRecord as EngineSubmissionRecord,
+  type NewAttempt,
+  readSubmission as readEngineSubmission,
+  recordSubmission as recordEngineSubmission,
+  releaseSubmissionIn as releaseEngineSubmissionIn,
+  StateConflictError,
+} from "../../transactions/state.ts";
 import type { AnchorMessage } from "../eip712.ts";
+
+export {
+  type AttemptRecord,
+  type NewAttempt,
+  recordAttempt,
+  recordSent,
+  StateConflictError,
+  type SubmissionStatus,
+} from "../../transactions/state.ts";
 
 export type RunStep = "registered" | "packets" | "chained" | "stored" | "signed" | "submitted" | "confirmed" | "done";
 
@@ -36,40 +54,11 @@ export interface PacketRecord {
   readonly bytes: Uint8Array;
 }
 
-export interface AttemptRecord {
-  readonly attempt: number;
-  readonly hash: Hex;
-  /** The signed transaction, ready to broadcast again. */
-  readonly raw: Hex;
-  readonly maxFeePerGas: bigint;
-  readonly maxPriorityFeePerGas: bigint;
-  readonly createdAt: Date;
-  readonly sent: boolean;
-}
-
-/** `found`: a transaction not sent from here that anchored runs of ours (see foundState.ts). */
-export type SubmissionStatus = "pending" | "confirmed" | "reverted" | "dropped" | "found";
-
-export interface SubmissionRecord {
-  readonly id: string;
-  readonly evmChainId: number;
+/** An anchoring submission: the engine's record, with the registry it calls and what it anchored. */
+export interface SubmissionRecord extends EngineSubmissionRecord {
   readonly registry: Address;
-  readonly sender: Address;
-  readonly nonce: number;
-  readonly status: SubmissionStatus;
-  readonly txHash?: Hex;
-  readonly blockNumber?: bigint;
-  readonly gasUsed?: bigint;
-  readonly fee?: bigint;
   /** How many chains a `found` transaction anchored (for our own: the runs it carries). */
   readonly anchors?: number;
-  /** Oldest first; none for a `found` transaction. */
-  readonly attempts: readonly AttemptRecord[];
-}
-
-/** The state changed under this process: another process works on the same run. */
-export class StateConflictError extends BaseError {
-  override name = "StateConflictError";
 }
 
 // Not the chainscript's bytes: megabytes for a large run, and a run is read at every step (see readChainscript).
@@ -251,126 +240,50 @@ export function recordDone(db: Database, runKey: string): Promise<void> {
   return advance(db, runKey, ["confirmed", "done"], "done");
 }
 
-export interface NewAttempt {
-  readonly hash: Hex;
-  readonly raw: Hex;
-  readonly maxFeePerGas: bigint;
-  readonly maxPriorityFeePerGas: bigint;
-}
-
 /**
  * Allocates the sender's next nonce and records a submission of `runKeys` with
  * its first attempt (`sign` signs the transaction at that nonce), moving the
- * runs to `submitted`, all in one transaction: from here on a re-run looks the
- * transaction up instead of sending another. The nonce is the larger of the
- * chain's pending count and one past this database's pending submissions of
- * the sender, under a lock, so two processes sending from one account on one
- * server never take the same nonce.
+ * runs to `submitted`, all in one transaction (the engine's recordSubmission,
+ * which says how the nonce is chosen): from here on a re-run looks the
+ * transaction up instead of sending another.
  */
-export async function recordSubmission(
+export function recordSubmission(
   db: Database,
   submission: { evmChainId: number; registry: Address; sender: Address; chainNonce: number },
   sign: (nonce: number) => Promise<NewAttempt>,
   runKeys: readonly string[],
 ): Promise<{ id: string; nonce: number; attempt: NewAttempt }> {
-  return db.transaction(async (sql) => {
-    await sql.query("select pg_advisory_xact_lock(hashtext($1))", [
-      `pop-nonce:${submission.evmChainId}:${submission.sender}`,
-    ]);
-    const [pending] = await sql.query(
-      `select max(nonce)::text as nonce from pop_anchor_submission
-       where evm_chain_id = $1 and sender = $2 and status = 'pending'`,
-      [submission.evmChainId, submission.sender],
-    );
-    const ours = pending?.nonce === null || pending?.nonce === undefined ? -1 : Number(pending.nonce);
-    const nonce = Math.max(submission.chainNonce, ours + 1);
-    const attempt = await sign(nonce);
-    const [row] = await sql.query(
-      `insert into pop_anchor_submission (evm_chain_id, registry, sender, nonce, status)
-       values ($1, $2, $3, $4, 'pending') returning id::text as id`,
-      [submission.evmChainId, submission.registry, submission.sender, nonce],
-    );
-    const id = row?.id as string;
-    await insertAttempt(sql, id, 1, attempt);
+  const { registry, ...rest } = submission;
+  return recordEngineSubmission(db, { purpose: "anchor", contract: registry, ...rest }, sign, async (sql, id) => {
     for (const runKey of runKeys) await advance(sql, runKey, ["signed"], "submitted", { submission_id: id });
-    return { id, nonce, attempt };
   });
 }
 
-async function insertAttempt(sql: Sql, submissionId: string, number: number, attempt: NewAttempt) {
+/** The runs of a confirmed submission move to `confirmed` (in the engine's confirming transaction). */
+export async function confirmRunsIn(sql: Sql, submissionId: string): Promise<void> {
   await sql.query(
-    `insert into pop_anchor_attempt (submission_id, attempt, hash, raw, max_fee_per_gas, max_priority_fee_per_gas)
-     values ($1, $2, $3, $4, $5, $6)`,
-    [
-      submissionId,
-      number,
-      attempt.hash,
-      attempt.raw,
-      attempt.maxFeePerGas.toString(),
-      attempt.maxPriorityFeePerGas.toString(),
-    ],
+    "update pop_anchor_run set step = 'confirmed', updated_at = now() where submission_id = $1 and step = 'submitted'",
+    [submissionId],
   );
-}
-
-/** Records a replacement (fee bump) of a pending submission, before it is broadcast. */
-export async function recordAttempt(db: Database, submissionId: string, attempt: NewAttempt): Promise<void> {
-  await db.transaction(async (sql) => {
-    const [row] = await sql.query(
-      "select coalesce(max(attempt), 0)::integer as n from pop_anchor_attempt where submission_id = $1",
-      [submissionId],
-    );
-    await insertAttempt(sql, submissionId, Number(row?.n ?? 0) + 1, attempt);
-  });
-}
-
-export async function recordSent(db: Database, hash: Hex): Promise<void> {
-  await db.query("update pop_anchor_attempt set sent_at = coalesce(sent_at, now()) where hash = $1", [hash]);
-}
-
-/** The mined transaction: the submission is confirmed and its runs move to `confirmed`. */
-export async function recordConfirmed(
-  db: Database,
-  submissionId: string,
-  mined: { txHash: Hex; blockNumber: bigint; gasUsed: bigint; fee: bigint },
-): Promise<void> {
-  await db.transaction(async (sql) => {
-    await sql.query(
-      `update pop_anchor_submission set status = 'confirmed', tx_hash = $2, block_number = $3, gas_used = $4, fee = $5
-       where id = $1`,
-      [submissionId, mined.txHash, mined.blockNumber.toString(), mined.gasUsed.toString(), mined.fee.toString()],
-    );
-    await sql.query(
-      "update pop_anchor_run set step = 'confirmed', updated_at = now() where submission_id = $1 and step = 'submitted'",
-      [submissionId],
-    );
-  });
 }
 
 /**
  * A submission that will never anchor (reverted, or its nonce taken by another
- * transaction): its runs go back to `signed`, to be submitted anew.
+ * transaction), released inside the caller's database transaction: its runs go
+ * back to `signed`, to be submitted anew.
  */
-export async function releaseSubmission(
-  db: Database,
-  submissionId: string,
-  status: "reverted" | "dropped",
-  txHash?: Hex,
-): Promise<void> {
-  await db.transaction((sql) => releaseSubmissionIn(sql, submissionId, status, txHash));
-}
-
-/** `releaseSubmission` inside the caller's database transaction. */
 export async function releaseSubmissionIn(
   sql: Sql,
   submissionId: string,
   status: "reverted" | "dropped",
   txHash?: Hex,
 ): Promise<void> {
-  await sql.query("update pop_anchor_submission set status = $2, tx_hash = $3 where id = $1", [
-    submissionId,
-    status,
-    txHash ?? null,
-  ]);
+  await releaseEngineSubmissionIn(sql, submissionId, status, txHash);
+  await releaseRunsIn(sql, submissionId);
+}
+
+/** The runs of a released submission go back to `signed` (in the engine's releasing transaction). */
+export async function releaseRunsIn(sql: Sql, submissionId: string): Promise<void> {
   await sql.query(
     `update pop_anchor_run set step = 'signed', submission_id = null, updated_at = now()
      where submission_id = $1 and step = 'submitted'`,
@@ -379,43 +292,12 @@ export async function releaseSubmissionIn(
 }
 
 export async function readSubmission(db: Database, id: string): Promise<SubmissionRecord> {
-  const [row] = await db.query(
-    `select id::text as id, evm_chain_id, registry, sender, nonce::text as nonce, status, tx_hash,
-       block_number::text as block_number, gas_used::text as gas_used, fee::text as fee, anchors
-     from pop_anchor_submission where id = $1`,
-    [id],
-  );
-  if (row === undefined) throw new StateConflictError(`Submission ${id} is not recorded.`);
-  const attempts = await db.query(
-    `select attempt, hash, raw, max_fee_per_gas::text as max_fee, max_priority_fee_per_gas::text as max_priority,
-       created_at, sent_at from pop_anchor_attempt where submission_id = $1 order by attempt`,
-    [id],
-  );
-  const big = (value: unknown) => (value === null || value === undefined ? undefined : BigInt(value as string));
-  const mined = {
-    ...(row.tx_hash === null ? {} : { txHash: row.tx_hash as Hex }),
-    ...(row.block_number === null ? {} : { blockNumber: big(row.block_number) as bigint }),
-    ...(row.gas_used === null ? {} : { gasUsed: big(row.gas_used) as bigint }),
-    ...(row.fee === null ? {} : { fee: big(row.fee) as bigint }),
-    ...(row.anchors === null ? {} : { anchors: Number(row.anchors) }),
-  };
+  const submission = await readEngineSubmission(db, id);
+  const [row] = await db.query("select anchors from pop_anchor_submission where id = $1", [id]);
   return {
-    id: row.id as string,
-    evmChainId: Number(row.evm_chain_id),
-    registry: row.registry as Address,
-    sender: row.sender as Address,
-    nonce: Number(row.nonce),
-    status: row.status as SubmissionStatus,
-    ...mined,
-    attempts: attempts.map((a) => ({
-      attempt: Number(a.attempt),
-      hash: a.hash as Hex,
-      raw: a.raw as Hex,
-      maxFeePerGas: BigInt(a.max_fee as string),
-      maxPriorityFeePerGas: BigInt(a.max_priority as string),
-      createdAt: new Date(a.created_at as string),
-      sent: a.sent_at !== null,
-    })),
+    ...submission,
+    registry: submission.contract,
+    ...(row?.anchors === null || row?.anchors === undefined ? {} : { anchors: Number(row.anchors) }),
   };
 }
 
