@@ -5,24 +5,19 @@
  * of addresses and times.
  */
 import { type Address, createPublicClient, createWalletClient, defineChain, getAddress, http, isAddress } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
 import { getBlock } from "viem/actions";
 import { DeploymentNotFoundError, deployedAddress } from "../anchor/deployments.ts";
 import { NETWORKS, type NetworkDefinition } from "../anchor/networks.ts";
 import type { RegistryClients, RegistryTransaction } from "../anchor/registryClient.ts";
 import { describeRegistryError, formatUnixSeconds } from "../anchor/registryErrors.ts";
 import type { RegistryReader } from "../anchor/registryReads.ts";
-import { BaseError } from "../errors.ts";
+import { AdminKeyError, accountFromEnv } from "../keys/account.ts";
 import { integerOption, type OptionSpec, type ParsedArgs } from "./args.ts";
 import { UsageError } from "./errors.ts";
 
 export const RPC_URL_VARIABLE = "POP_RPC_URL";
 export const ADMIN_KEY_VARIABLE = "POP_ADMIN_PRIVATE_KEY";
-
-/** POP_ADMIN_PRIVATE_KEY is missing or malformed. Never carries the value. */
-export class AdminKeyError extends BaseError {
-  override name = "AdminKeyError";
-}
+export { AdminKeyError, accountFromEnv };
 
 /** Options of every registry command. */
 export const NETWORK_OPTIONS: OptionSpec = { rpc: { type: "string" }, registry: { type: "string" } };
@@ -41,21 +36,6 @@ export interface RegistryConnection {
 function option(args: ParsedArgs, name: string): string | undefined {
   const value = args.values[name];
   return typeof value === "string" ? value : undefined;
-}
-
-/** The account whose private key is in `variable`; errors name the variable, never its value. */
-export function accountFromEnv(variable: string, purpose: string, env: NodeJS.ProcessEnv = process.env) {
-  const value = env[variable]?.trim();
-  if (value === undefined || value.length === 0)
-    throw new AdminKeyError(`${variable} is not set: it holds the private key of ${purpose}.`);
-  const hex = value.startsWith("0x") ? value : `0x${value}`;
-  if (!/^0x[0-9a-fA-F]{64}$/.test(hex)) throw new AdminKeyError(`${variable} is not a private key (32 bytes of hex).`);
-  try {
-    return privateKeyToAccount(hex as `0x${string}`);
-  } catch {
-    // No cause: the underlying error could quote the value.
-    throw new AdminKeyError(`${variable} is not a valid secp256k1 private key.`);
-  }
 }
 
 /** The sending account from POP_ADMIN_PRIVATE_KEY; errors name the variable, never its value. */

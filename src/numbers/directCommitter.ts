@@ -37,7 +37,6 @@ import type { CommitReceipt, CommitRequest, Committer } from "./committer.ts";
 import { NUMBERS_DIRECT_MIGRATIONS, NUMBERS_DIRECT_SCHEMA } from "./directSchema.ts";
 
 /** Numbers Mainnet's explorer (Blockscout): transactions at `/tx/<hash>`. */
-export const NUMBERS_MAINNET_EXPLORER = "https://mainnet.num.network";
 
 /** A direct commit failed, or cannot be settled for now; `details` says what to do. */
 export class DirectCommitError extends TransactionError {
@@ -53,7 +52,7 @@ export interface DirectCommitterOptions extends SendOptions {
   readonly evmChainId: number;
   /** The ERC-7053 commit contract. */
   readonly commitContract: Address;
-  /** The explorer's base URL (e.g. NUMBERS_MAINNET_EXPLORER); none for local chains. */
+  /** The explorer's base URL (env.ts NUMBERS_NETWORKS has Numbers' own); none for local chains. */
   readonly explorerUrl?: string;
   /** Called after each recorded step (state committed). */
   readonly onStep?: (step: string) => void | Promise<void>;
@@ -84,7 +83,7 @@ const gasWithMargin = (gas: bigint) => gas + gas / 5n;
  *
  * @example
  * const committer = createDirectCommitter({ db, publicClient, account, evmChainId: 10507,
- *   commitContract: "0x7EC2F14ABE8b0Ea2F657bBb62b6fEfDe161c9001", explorerUrl: NUMBERS_MAINNET_EXPLORER, confirmations: 1 });
+ *   commitContract: "0x7EC2F14ABE8b0Ea2F657bBb62b6fEfDe161c9001", explorerUrl: "https://mainnet.num.network", confirmations: 1 });
  * await committer.submit(request); // pending
  * await committer.settle(request.idempotencyKey); // committed, with txHash and explorerUrl
  */

@@ -172,7 +172,7 @@ describe("pop anchor (command line against a local Base JSON-RPC chain)", () => 
         expect(verified.code, verified.stdout + verified.stderr).to.equal(0);
         expect(verified.stdout).to.match(/valid/);
       } finally {
-        gateway.close();
+        await gateway.close();
       }
     });
   });

@@ -38,7 +38,9 @@ export const serve: Command = {
   help: [
     "Routes: /api/health, /api/jobs/submit, /api/jobs/complete, /api/jobs/list, /api/jobs/timeline/:jobId, /api/openapi.json.",
     "Key files are opened with POP_KEY_PASSPHRASE. State: DATABASE_URL or PGlite in POP_STATE_DIR; storage: POP_STORE_PROVIDERS.",
-    "Committer: POP_NUMBERS_COMMITTER (direct | capture-api). Limits: POP_SERVE_BODY_LIMIT_BYTES, POP_SERVE_RATE_LIMIT,",
+    "Committer: POP_NUMBERS_COMMITTER: direct (POP_NUMBERS_RPC_URL, POP_NUMBERS_PRIVATE_KEY, POP_NUMBERS_COMMIT_CONTRACT,",
+    "POP_NUMBERS_EXPLORER_URL, POP_NUMBERS_CONFIRMATIONS) or capture-api (POP_NUMBERS_API_TOKEN, POP_NUMBERS_API_URL); docs/numbers.md.",
+    "Limits: POP_SERVE_BODY_LIMIT_BYTES, POP_SERVE_RATE_LIMIT,",
     "POP_SERVE_RATE_BURST, POP_SERVE_WAIT_TIMEOUT_MS. Health probes POP_RPC_URL (Base) and POP_NUMBERS_RPC_URL. See docs/receipts.md.",
     "",
   ].join("\n"),

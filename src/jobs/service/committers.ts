@@ -4,16 +4,20 @@
  * `capture-api` (Numbers' Capture API). The service itself only takes a
  * `Committer`; this is the one place that builds one from configuration.
  *
- * The two implementations are built apart from the service (src/numbers/);
- * each is wired in below once it lands. Until then choosing it fails with a
- * sentence saying so: there is no stand-in committer in production code.
+ * The implementations live in src/numbers/; their variables are read and
+ * checked here before the service opens anything.
  */
+
+import { createPublicClient, http } from "viem";
+import { getChainId } from "viem/actions";
+import { deployedAddress } from "../../anchor/deployments.ts";
 import type { Database } from "../../db/database.ts";
 import { BaseError } from "../../errors.ts";
 import { createCaptureApi } from "../../numbers/captureApi.ts";
 import { createCaptureCommitter } from "../../numbers/captureCommitter.ts";
 import type { Committer, CommitterKind } from "../../numbers/committer.ts";
-import { captureApiFromEnv } from "../../numbers/env.ts";
+import { createDirectCommitter } from "../../numbers/directCommitter.ts";
+import { captureApiFromEnv, directCommitterFromEnv, NUMBERS_NETWORKS } from "../../numbers/env.ts";
 
 export const COMMITTER_VARIABLE = "POP_NUMBERS_COMMITTER";
 
@@ -30,20 +34,29 @@ export type CommitterBuilder = (db: Database, onWarning: (message: string) => vo
 /** Reads and checks the committer's variables (throwing before anything is opened), then answers its builder. */
 type Factory = (env: Env) => CommitterBuilder;
 
-const notWired =
-  (kind: CommitterKind): Factory =>
-  () => {
-    throw new CommitterConfigError(
-      `${COMMITTER_VARIABLE}=${kind}: the ${kind} committer is not part of this build yet.`,
-      {
-        details: "Wire its constructor in src/jobs/service/committers.ts.",
-      },
-    );
-  };
-
 /** One entry per kind: a mapped type, so a kind without a factory is a compile error. */
 export const COMMITTER_FACTORIES: { [kind in CommitterKind]: Factory } = {
-  direct: notWired("direct"),
+  direct: (env) => {
+    const settings = directCommitterFromEnv(env);
+    return async (db) => {
+      const publicClient = createPublicClient({ transport: http(settings.rpcUrl) });
+      const evmChainId = await getChainId(publicClient);
+      // Numbers' own contract on its networks; on any other chain (the local stand-in) this project's deployment.
+      const known = NUMBERS_NETWORKS[evmChainId];
+      const commitContract =
+        settings.commitContract ?? known?.commitContract ?? (await deployedAddress(evmChainId, "CommitRegister"));
+      const explorerUrl = settings.explorerUrl ?? known?.explorer;
+      return createDirectCommitter({
+        db,
+        publicClient,
+        account: settings.account,
+        evmChainId,
+        commitContract,
+        confirmations: settings.confirmations,
+        ...(explorerUrl === undefined ? {} : { explorerUrl }),
+      });
+    };
+  },
   "capture-api": (env) => {
     const api = createCaptureApi(captureApiFromEnv(env));
     return (db, onWarning) => createCaptureCommitter({ db, api, onWarning });

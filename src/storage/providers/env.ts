@@ -21,19 +21,19 @@ export class ProviderConfigError extends BaseError {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function required(env: Env, variable: string, hint: string): string {
+export function requiredVariable(env: Env, variable: string, hint: string): string {
   const value = env[variable];
   if (value === undefined || value.trim() === "") throw new ProviderConfigError(variable, "is not set", hint);
   return value.trim();
 }
 
-function optional(env: Env, variable: string): string | undefined {
+export function optionalVariable(env: Env, variable: string): string | undefined {
   const value = env[variable]?.trim();
   return value === undefined || value === "" ? undefined : value;
 }
 
 /** An http(s) URL without credentials in it (fetch refuses those, and they would end up in logs). */
-function url(variable: string, value: string, credentialsHint: string): string {
+export function urlVariable(variable: string, value: string, credentialsHint: string): string {
   let parsed: URL;
   try {
     parsed = new URL(value);
@@ -53,9 +53,9 @@ function url(variable: string, value: string, credentialsHint: string): string {
   return value.replace(/\/+$/, "");
 }
 
-function optionalUrl(env: Env, variable: string, credentialsHint: string): string | undefined {
-  const value = optional(env, variable);
-  return value === undefined ? undefined : url(variable, value, credentialsHint);
+export function optionalUrlVariable(env: Env, variable: string, credentialsHint: string): string | undefined {
+  const value = optionalVariable(env, variable);
+  return value === undefined ? undefined : urlVariable(variable, value, credentialsHint);
 }
 
 /**
@@ -68,14 +68,14 @@ function optionalUrl(env: Env, variable: string, credentialsHint: string): strin
  */
 export function pinataFromEnv(env: Env): PinataProviderOptions {
   const noCredentials = "Pinata authenticates with PINATA_JWT only; remove user and password from the URL.";
-  const jwt = required(
+  const jwt = requiredVariable(
     env,
     "PINATA_JWT",
     "Create an API key at https://app.pinata.cloud/developers/api-keys and set PINATA_JWT to its JWT.",
   );
-  const uploadUrl = optionalUrl(env, "PINATA_UPLOAD_URL", noCredentials);
-  const endpointUrl = optionalUrl(env, "PINATA_API_URL", noCredentials);
-  const gatewayUrl = optional(env, "PINATA_GATEWAY_URL");
+  const uploadUrl = optionalUrlVariable(env, "PINATA_UPLOAD_URL", noCredentials);
+  const endpointUrl = optionalUrlVariable(env, "PINATA_API_URL", noCredentials);
+  const gatewayUrl = optionalVariable(env, "PINATA_GATEWAY_URL");
   return {
     jwt,
     ...(uploadUrl === undefined ? {} : { uploadUrl }),
@@ -95,12 +95,12 @@ export function pinataFromEnv(env: Env): PinataProviderOptions {
 export function kuboFromEnv(env: Env): KuboProviderOptions {
   const noCredentials =
     'Put the Authorization header value in KUBO_RPC_AUTH instead (e.g. "Basic <base64 user:password>").';
-  const rpcUrl = url(
+  const rpcUrl = urlVariable(
     "KUBO_RPC_URL",
-    required(env, "KUBO_RPC_URL", "Set KUBO_RPC_URL to the node's RPC address, e.g. http://127.0.0.1:5001."),
+    requiredVariable(env, "KUBO_RPC_URL", "Set KUBO_RPC_URL to the node's RPC address, e.g. http://127.0.0.1:5001."),
     noCredentials,
   );
-  const auth = optional(env, "KUBO_RPC_AUTH");
+  const auth = optionalVariable(env, "KUBO_RPC_AUTH");
   return { url: rpcUrl, ...(auth === undefined ? {} : { auth }), name: "kubo" };
 }
 
@@ -113,12 +113,12 @@ export function kuboFromEnv(env: Env): KuboProviderOptions {
  * const filebase = createKuboProvider(filebaseFromEnv(process.env));
  */
 export function filebaseFromEnv(env: Env): KuboProviderOptions {
-  const key = required(
+  const key = requiredVariable(
     env,
     "FILEBASE_API_KEY",
     "Generate an IPFS RPC API token for the bucket in the Filebase console (Access Keys) and set FILEBASE_API_KEY to it.",
   );
-  const rpcUrl = optionalUrl(
+  const rpcUrl = optionalUrlVariable(
     env,
     "FILEBASE_RPC_URL",
     "Filebase authenticates with FILEBASE_API_KEY only; remove user and password from the URL.",
