@@ -30,6 +30,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import("./commands/serve.ts")).serve,
   "serve keys create": async () => (await import("./commands/serve.ts")).serveKeysCreate,
   "serve keys revoke": async () => (await import("./commands/serve.ts")).serveKeysRevoke,
+  "job run": async () => (await import("./commands/job.ts")).jobRun,
 };
 
 async function help(): Promise<string> {

@@ -86,11 +86,9 @@ export const SubmitBody = z
         "The device class the job runs on: for a simulated job one of the catalog's (A100, H100, RTX-4090, MI300X, TPU-v5e); a real job's as its worker reads it (H200, L40S, CPU, …).",
       example: "H100",
     }),
-    gpuName: id("gpuName")
-      .optional()
-      .openapi({
-        description: "The accelerator's model as its tool names it (`NVIDIA H100 80GB HBM3`), or the CPU's.",
-      }),
+    gpuName: id("gpuName").optional().openapi({
+      description: "The accelerator's model as its tool names it (`NVIDIA H100 80GB HBM3`), or the CPU's.",
+    }),
     modelId: id("modelId").openapi({ example: "stabilityai/stable-diffusion-xl-base-1.0" }),
     prompt: z.string().max(65_536).default(""),
     seed: z
