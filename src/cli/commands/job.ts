@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import {
   ReceiptsClient,
@@ -117,6 +118,89 @@ export const jobRun: Command = {
       const problem = requestProblem(error);
       if (problem === undefined) throw error;
       say(`JobSubmitted was not recorded, so the command did not run: ${problem}`);
+      return EXIT.usage;
+    }
+  },
+};
+
+const SIMULATE_USAGE =
+  "pop job simulate [--count <n>] [--seed <s>] [--time-scale <x>] [--concurrency <c>] [--failure-rate <r>] [--executor <name>] [--service <url>] [--wait] [--json]";
+
+function numberOption(args: ParsedArgs, name: string, fallback: number, check: (n: number) => boolean, rule: string) {
+  const value = args.values[name];
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (typeof value !== "string" || value.trim() === "" || !check(number))
+    throw new UsageError(`--${name} must be ${rule}, got "${String(value)}".`, { details: `Usage: ${SIMULATE_USAGE}` });
+  return number;
+}
+
+export const jobSimulate: Command = {
+  usage: SIMULATE_USAGE,
+  summary:
+    "drive the GPU job simulator against a running receipts service: each job submitted, waited for (scaled) and completed, one line per event",
+  help: [
+    `The API key is read from ${API_KEY_VARIABLE}; the service from --service or ${SERVICE_URL_VARIABLE} (default ${DEFAULT_SERVICE_URL}).`,
+    "Defaults: --count 10, --time-scale 0.01 (a 300 s fine-tune in 3 s; 0 = no wait), --concurrency 4, a random --seed",
+    "(printed first; the same seed replays the same jobs, which the service answers with their original receipts).",
+    "",
+  ].join("\n"),
+  options: {
+    count: { type: "string" },
+    seed: { type: "string" },
+    "time-scale": { type: "string" },
+    concurrency: { type: "string" },
+    "failure-rate": { type: "string" },
+    executor: { type: "string" },
+    service: { type: "string" },
+    wait: { type: "boolean" },
+  },
+  async run(args) {
+    const whole = (max: number) => (n: number) => Number.isInteger(n) && n >= 1 && n <= max;
+    const count = numberOption(args, "count", 10, whole(1_000_000), "a whole number from 1 to 1000000");
+    const concurrency = numberOption(args, "concurrency", 4, whole(1_000), "a whole number from 1 to 1000");
+    const timeScale = numberOption(args, "time-scale", 0.01, (n) => Number.isFinite(n) && n >= 0, "a number ≥ 0");
+    const failureRate = numberOption(args, "failure-rate", 0.05, (n) => n >= 0 && n <= 1, "a number from 0 to 1");
+    const seedText = typeof args.values.seed === "string" ? args.values.seed : undefined;
+    if (seedText !== undefined && !/^[0-9]{1,20}$/.test(seedText))
+      throw new UsageError(`--seed must be a whole number from 0 to 2^64 - 1, got "${seedText}".`);
+    const seed = seedText === undefined ? randomBytes(8).readBigUInt64BE() : BigInt(seedText);
+    const client = clientFrom(args);
+    const json = flag(args, "json");
+    const { driveSimulatedJobs } = await import("../../jobs/drive.ts");
+    process.stderr.write(`pop job: simulating ${count} jobs against ${client.baseUrl}, seed ${seed}\n`);
+    try {
+      const summary = await driveSimulatedJobs({
+        client,
+        count,
+        seed,
+        timeScale,
+        concurrency,
+        failureRate,
+        ...(typeof args.values.executor === "string" ? { executor: args.values.executor } : {}),
+        wait: flag(args, "wait"),
+        onEvent: (event) => {
+          if (json) {
+            const { receipt, ...rest } = event;
+            process.stdout.write(`${JSON.stringify({ ...rest, nid: receipt.nid, status: receipt.status })}\n`);
+            return;
+          }
+          const outcome =
+            event.eventType === "JobCompleted" ? ` exit ${event.exitCode} after ${event.durationMs} ms` : "";
+          const again = event.repeated ? " (recorded before)" : "";
+          process.stdout.write(
+            `${event.eventType} ${event.jobId} ${event.taskType} on ${event.gpu}${outcome}: ${event.receipt.nid} ${event.receipt.status}${again}\n`,
+          );
+        },
+      });
+      process.stderr.write(
+        `pop job: ${summary.jobs} jobs, ${summary.events} events (${summary.failed} jobs failed, ${summary.repeated} events recorded before)\n`,
+      );
+      return EXIT.ok;
+    } catch (error) {
+      const problem = requestProblem(error);
+      if (problem === undefined) throw error;
+      process.stderr.write(`pop job: ${problem}\n`);
       return EXIT.usage;
     }
   },
