@@ -30,6 +30,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import("./commands/serve.ts")).serve,
   "serve keys create": async () => (await import("./commands/serve.ts")).serveKeysCreate,
   "serve keys revoke": async () => (await import("./commands/serve.ts")).serveKeysRevoke,
+  "job run": async () => (await import("./commands/job.ts")).jobRun,
+  "job simulate": async () => (await import("./commands/job.ts")).jobSimulate,
 };
 
 async function help(): Promise<string> {

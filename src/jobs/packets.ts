@@ -35,14 +35,27 @@ export type JobFileFacts = Omit<JobFile, "bytes">;
  * real worker, whose files are described rather than carried, and which says whether it was simulated
  * (the simulator's events leave it out: they always are).
  */
-export interface JobSubmittedFacts extends Omit<JobSubmitted, "inputs"> {
+export interface JobSubmittedFacts extends Omit<JobSubmitted, "inputs" | "gpu"> {
   readonly inputs: readonly JobFileFacts[];
+  /** The catalog's GPU for a simulated job; a real job's device class and its model's name. */
+  readonly gpu: JobDevice;
   /** Signed as `inputs.parameters.simulated`; true when absent (the simulator's events). */
   readonly simulated?: boolean;
 }
 
+/** What a job ran on: `id` is the packet's `execution.deviceClass`, `name` goes into `inputs.parameters.gpu`. */
+export interface JobDevice {
+  readonly id: string;
+  readonly name: string;
+}
+
 /** What the JobCompleted packet records: the simulator's {@link JobCompleted}, or a real worker's report. */
-export interface JobCompletedFacts extends Omit<JobCompleted, "output" | "errorLog" | "failureReason"> {
+export interface JobCompletedFacts
+  extends Omit<JobCompleted, "output" | "errorLog" | "failureReason" | "gpuUtilization" | "memoryUsedGb"> {
+  /** Percent; absent when nothing measured it (a real job on a CPU): the packet then has no utilisation. */
+  readonly gpuUtilization?: number;
+  /** Peak memory, GB; absent when nothing measured it. */
+  readonly memoryUsedGb?: number;
   readonly output?: JobFileFacts;
   readonly errorLog?: JobFileFacts;
   /** Why it failed, in a word or two (`runtime-error`, `timeout`, `out-of-memory`, or a worker's own). */
@@ -68,8 +81,29 @@ export function promptHash(prompt: string): Uint8Array {
   return sha256(encoder.encode(prompt.normalize("NFC").trim()));
 }
 
-/** SHA-256 of the JSON (RFC 8785) of the simulator id and the task type's catalog entry. */
+/** Names the pipeline of a real job's hash; a new version changes what goes into it. */
+export const REAL_JOB_PIPELINE_ID = "pop-job/1";
+
+/**
+ * SHA-256 of the pipeline configuration, as JSON (RFC 8785):
+ * - a simulated job: the simulator id and the task type's catalog entry;
+ * - a real job (`simulated: false`): {@link REAL_JOB_PIPELINE_ID}, the task type, the model and the worker's
+ *   parameters (`pop job run` puts the command's hash there), all of which the packet signs, so anyone can
+ *   recompute it from the packet (its `inputs.parameters` less the names the mapping adds). Where it ran
+ *   (`execution.deviceClass`) is not part of the pipeline.
+ */
 export function defaultPipelineHash(submitted: JobSubmittedFacts): Uint8Array {
+  if (submitted.simulated === false)
+    return sha256(
+      encoder.encode(
+        jcs({
+          pipeline: REAL_JOB_PIPELINE_ID,
+          taskType: submitted.taskType.id,
+          modelId: submitted.modelId,
+          parameters: submitted.parameters,
+        }),
+      ),
+    );
   const { id, estimateSeconds, mimeType, extension } = submitted.taskType;
   return sha256(
     encoder.encode(jcs({ simulator: SIMULATOR_ID, taskType: { id, estimateSeconds, mimeType, extension } })),
@@ -84,7 +118,8 @@ export function specificationFileName(jobId: string): string {
 /** The job specification: the request as a JSON (RFC 8785) file, the JobSubmitted packet's output. */
 export function jobSpecification(submitted: JobSubmittedFacts): JobFile {
   const document = {
-    simulator: SIMULATOR_ID,
+    // A real job's specification does not claim the simulator made it.
+    ...(submitted.simulated === false ? { pipeline: REAL_JOB_PIPELINE_ID } : { simulator: SIMULATOR_ID }),
     jobId: submitted.jobId,
     taskType: submitted.taskType.id,
     executor: submitted.executor,
@@ -177,7 +212,7 @@ export function jobCompletedFields(
     status: completed.exitCode === 0 ? "succeeded" : "failed",
     exitCode: completed.exitCode,
     ...(completed.failureReason === undefined ? {} : { failureReason: completed.failureReason }),
-    memoryUsedGb: completed.memoryUsedGb,
+    ...(completed.memoryUsedGb === undefined ? {} : { memoryUsedGb: completed.memoryUsedGb }),
     timeScale: completed.timeScale,
     outputFileName: file.fileName,
   };
@@ -192,7 +227,7 @@ export function jobCompletedFields(
       durationMs: completed.durationMs,
       deviceClass: submitted.gpu.id,
       pipelineHash: context.pipelineHash ?? defaultPipelineHash(submitted),
-      gpuUtilization: completed.gpuUtilization,
+      ...(completed.gpuUtilization === undefined ? {} : { gpuUtilization: completed.gpuUtilization }),
     },
     outputs: outputsOf(file),
   };

@@ -43,6 +43,8 @@ export interface JobRunEnd {
   readonly outputs: readonly RunFile[];
   /** Declared outputs the run did not leave behind. */
   readonly missingOutputs: readonly string[];
+  /** The last `stderrTailBytes` bytes the command wrote to stderr, when asked for. */
+  readonly stderrTail?: Uint8Array;
   readonly endedAt: number;
 }
 
@@ -61,7 +63,31 @@ export interface RunJobOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Where the command's output goes (default: this process's, so a user sees the job as it runs). */
   readonly stdio?: "inherit" | "ignore";
+  /**
+   * Keep the last this many bytes of the command's stderr (a failed run's error log). Its stderr is then a
+   * pipe, copied on to this process's stderr as it comes (with `stdio: "inherit"`), so the user still sees it;
+   * a tool that colours only a terminal will not colour it.
+   */
+  readonly stderrTailBytes?: number;
   readonly now?: () => number;
+}
+
+/** Keeps the last `limit` bytes of a stream without holding the rest. */
+function tail(limit: number) {
+  let chunks: Buffer[] = [];
+  let size = 0;
+  return {
+    push(chunk: Buffer) {
+      chunks.push(chunk);
+      size += chunk.length;
+      while (size - (chunks[0]?.length ?? 0) >= limit && chunks.length > 1) size -= (chunks.shift() as Buffer).length;
+    },
+    bytes(): Uint8Array {
+      const all = Buffer.concat(chunks);
+      chunks = [];
+      return new Uint8Array(all.subarray(Math.max(0, all.length - limit)));
+    },
+  };
 }
 
 async function describeInputs(paths: readonly string[]): Promise<RunFile[]> {
@@ -113,8 +139,18 @@ export async function runJob(options: RunJobOptions): Promise<JobRunEnd> {
   await options.onStart({ taskType, command: options.command, inputs, accelerator: probe.accelerator, startedAt });
 
   const stop = sampler(probe, options.sampleIntervalMs ?? 1_000);
+  const stdio = options.stdio ?? "inherit";
+  const stderr = options.stderrTailBytes === undefined ? undefined : tail(options.stderrTailBytes);
   const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
-    const child = spawn(program, args, { cwd: options.cwd, env: options.env, stdio: options.stdio ?? "inherit" });
+    const child = spawn(program, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: stderr === undefined ? stdio : [stdio, stdio, "pipe"],
+    });
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr?.push(chunk);
+      if (stdio === "inherit") process.stderr.write(chunk);
+    });
     child.once("error", (error) => resolve({ code: null, signal: null, error }));
     child.once("close", (code, signal) => resolve({ code, signal }));
   });
@@ -148,6 +184,7 @@ export async function runJob(options: RunJobOptions): Promise<JobRunEnd> {
     samples: readings.length,
     outputs,
     missingOutputs,
+    ...(stderr === undefined ? {} : { stderrTail: stderr.bytes() }),
     endedAt,
   };
 }

@@ -158,4 +158,16 @@ describe("runJob (a real command's receipts facts)", () => {
     expect(error).to.be.instanceOf(InvalidJobOptionError);
     expect(error.message).to.include("no-such-program").and.include("ENOENT");
   });
+
+  it("keeps only the last stderrTailBytes of the command's stderr", async () => {
+    const end = await runJob({
+      taskType: "llm-inference",
+      command: node("for (let i = 0; i < 2000; i++) process.stderr.write(String(i).padStart(5, '0') + '\\n')"),
+      probe: await cpuProbe(),
+      stdio: "ignore",
+      stderrTailBytes: 12,
+      onStart: async () => {},
+    });
+    expect(new TextDecoder().decode(end.stderrTail)).to.equal("01998\n01999\n");
+  });
 });

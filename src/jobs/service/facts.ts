@@ -4,8 +4,8 @@
  * the JobCompleted packet repeats the request.
  */
 import { fromHex } from "../../bytes.ts";
-import { GPU_TYPES, TASK_TYPES } from "../catalog.ts";
-import type { JobCompletedFacts, JobFileFacts, JobSubmittedFacts } from "../packets.ts";
+import { GPU_IDS, GPU_TYPES, type GpuId, TASK_TYPES } from "../catalog.ts";
+import type { JobCompletedFacts, JobDevice, JobFileFacts, JobSubmittedFacts } from "../packets.ts";
 import type { CompleteBody, SubmitBody } from "./schemas.ts";
 
 type FileBody = NonNullable<CompleteBody["output"]>;
@@ -32,13 +32,24 @@ function fileFacts(file: FileBody): JobFileFacts {
   return file.resolution === undefined ? facts : { ...facts, resolution: file.resolution };
 }
 
+/**
+ * The catalog's GPU for a catalog device class (the simulator's path, unchanged); any other device class is a
+ * real worker's, named by its `gpuName` (or the class itself). A worker's `gpuName` wins over the catalog's name,
+ * since it is what the hardware reported.
+ */
+function deviceOf(stored: StoredSubmission): JobDevice {
+  const catalog = (GPU_IDS as readonly string[]).includes(stored.gpu) ? GPU_TYPES[stored.gpu as GpuId] : undefined;
+  if (stored.gpuName === undefined) return catalog ?? { id: stored.gpu, name: stored.gpu };
+  return { id: stored.gpu, name: stored.gpuName };
+}
+
 export function submittedFacts(stored: StoredSubmission): JobSubmittedFacts {
   return {
     eventType: "JobSubmitted",
     jobId: stored.jobId,
     seed: BigInt(stored.seed),
     taskType: TASK_TYPES[stored.taskType],
-    gpu: GPU_TYPES[stored.gpu],
+    gpu: deviceOf(stored),
     executor: stored.executor,
     modelId: stored.modelId,
     prompt: stored.prompt,
@@ -55,8 +66,8 @@ export function completedFacts(body: CompleteBody, now: number): JobCompletedFac
     jobId: body.jobId,
     exitCode: body.exitCode,
     durationMs: body.durationMs,
-    gpuUtilization: body.gpuUtilization,
-    memoryUsedGb: body.memoryUsedGb,
+    ...(body.gpuUtilization === undefined ? {} : { gpuUtilization: body.gpuUtilization }),
+    ...(body.memoryUsedGb === undefined ? {} : { memoryUsedGb: body.memoryUsedGb }),
     completedAt: body.completedAt ?? now,
     timeScale: body.timeScale,
     ...(body.output === undefined ? {} : { output: fileFacts(body.output) }),

@@ -61,6 +61,17 @@ export const FileFacts = z
     description: "A file the job read or wrote, described by its hash (the bytes stay with the worker).",
   });
 
+/**
+ * A device class as a real worker reports it (`H100`, `CPU`, `Tesla T4`): printable, bounded. A simulated
+ * job's must be one of the catalog's ({@link GPU_IDS}); the refinement on {@link SubmitBody} says so.
+ */
+const DeviceClass = z
+  .string()
+  .min(1, "gpu must not be empty")
+  .max(128, "gpu must be at most 128 characters")
+  .regex(NO_CONTROL, "gpu must not contain control characters")
+  .regex(/\S/, "gpu must not be blank");
+
 const parameterValue = z.union([z.string().max(4096), z.number(), z.boolean()]);
 
 export const SubmitBody = z
@@ -70,7 +81,14 @@ export const SubmitBody = z
     }),
     taskType: z.enum(TASK_TYPE_IDS),
     executor: id("executor").openapi({ example: "worker-1" }),
-    gpu: z.enum(GPU_IDS).openapi({ description: "The device class the job runs on." }),
+    gpu: DeviceClass.openapi({
+      description:
+        "The device class the job runs on: for a simulated job one of the catalog's (A100, H100, RTX-4090, MI300X, TPU-v5e); a real job's as its worker reads it (H200, L40S, CPU, …).",
+      example: "H100",
+    }),
+    gpuName: id("gpuName").optional().openapi({
+      description: "The accelerator's model as its tool names it (`NVIDIA H100 80GB HBM3`), or the CPU's.",
+    }),
     modelId: id("modelId").openapi({ example: "stabilityai/stable-diffusion-xl-base-1.0" }),
     prompt: z.string().max(65_536).default(""),
     seed: z
@@ -93,6 +111,15 @@ export const SubmitBody = z
     simulated: z.boolean().default(false),
   })
   .strict()
+  .superRefine((value, ctx) => {
+    // The simulator's packets take the GPU's name and memory from the catalog entry.
+    if (value.simulated && !(GPU_IDS as readonly string[]).includes(value.gpu))
+      ctx.addIssue({
+        code: "custom",
+        path: ["gpu"],
+        message: `must be one of ${GPU_IDS.join(", ")} for a simulated job`,
+      });
+  })
   .openapi("SubmitJob");
 export type SubmitBody = z.infer<typeof SubmitBody>;
 
@@ -101,8 +128,19 @@ export const CompleteBody = z
     jobId: JobId,
     exitCode: z.number().int().min(0).max(255),
     durationMs: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-    gpuUtilization: z.number().int().min(0).max(100),
-    memoryUsedGb: z.number().min(0).max(1_000_000),
+    gpuUtilization: z
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .optional()
+      .openapi({ description: "Percent, averaged over the run; absent when nothing measured it (a CPU job)." }),
+    memoryUsedGb: z
+      .number()
+      .min(0)
+      .max(1_000_000)
+      .optional()
+      .openapi({ description: "Peak accelerator memory in use, GB; absent when nothing measured it." }),
     output: FileFacts.optional(),
     errorLog: FileFacts.optional(),
     failureReason: id("failureReason").optional(),
