@@ -11,6 +11,8 @@
 import { setTimeout as sleepFor } from "node:timers/promises";
 import type { z } from "zod";
 import { BaseError } from "../errors.ts";
+import { readBody } from "../storage/body.ts";
+import { ContentTooLargeError } from "../storage/errors.ts";
 import {
   type CompleteBody,
   DuplicateBody,
@@ -336,26 +338,18 @@ function errorOf(text: string, redact: (text: string) => string): string {
   }
 }
 
-/** The body as text, refused once it passes `limit` bytes (Content-Length is a claim; the bytes are counted). */
+/** The body as text, refused once it passes `limit` bytes (storage's bounded reader: the bytes are counted). */
 async function readBounded(response: Response, limit: number): Promise<string> {
-  const declared = Number(response.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > limit) {
-    await response.body?.cancel().catch(() => {});
-    throw new ReceiptsProtocolError(`the answer is ${declared} bytes, more than the ${limit} accepted.`);
+  try {
+    return new TextDecoder().decode(
+      await readBody(response, { limit, what: "The answer", source: "receipts service" }),
+    );
+  } catch (error) {
+    if (!(error instanceof ContentTooLargeError)) throw error;
+    throw new ReceiptsProtocolError(
+      error.size === undefined
+        ? `the answer is more than the ${limit} bytes accepted.`
+        : `the answer is ${error.size} bytes, more than the ${limit} accepted.`,
+    );
   }
-  if (response.body === null) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw new ReceiptsProtocolError(`the answer is more than the ${limit} bytes accepted.`);
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
 }
