@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
+import { TEST_NODE_FLAGS } from "../helpers/node.ts";
 
 const POP = new URL("../../bin/pop.js", import.meta.url).pathname;
 const PASSPHRASE = "correct horse battery staple";
@@ -27,7 +28,7 @@ function pop(
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
     const child = execFile(
       process.execPath,
-      [POP, ...command.trim().split(/\s+/)],
+      [...TEST_NODE_FLAGS, POP, ...command.trim().split(/\s+/)],
       { cwd, env },
       (error, stdout, stderr) => {
         resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
@@ -66,7 +67,7 @@ describe("pop (command line)", function () {
   after(() => rm(dir, { recursive: true, force: true }));
 
   it("stops quietly when the reader of its output has gone (pop … | head -1), without an EPIPE stack", async () => {
-    const child = spawn(process.execPath, [POP, "--help"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...TEST_NODE_FLAGS, POP, "--help"], { stdio: ["ignore", "pipe", "pipe"] });
     // The reading end closes before pop has started, so its first write meets a closed pipe.
     child.stdout.destroy();
     let stderr = "";

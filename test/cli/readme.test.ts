@@ -3,6 +3,7 @@ import { access, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { expect } from "chai";
+import { TEST_NODE_FLAGS } from "../helpers/node.ts";
 
 const root = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -84,7 +85,7 @@ describe("README", () => {
     const dir = await mkdtemp(join(tmpdir(), "pop-readme-"));
     try {
       // `npx pop` resolves to this checkout's bin; everything else runs exactly as written.
-      const prelude = `set -e\nnpx() { if [ "$1" = pop ]; then shift; "${process.execPath}" "${join(root, "bin/pop.js")}" "$@"; else command npx "$@"; fi; }\n`;
+      const prelude = `set -e\nnpx() { if [ "$1" = pop ]; then shift; "${process.execPath}" ${TEST_NODE_FLAGS.join(" ")} "${join(root, "bin/pop.js")}" "$@"; else command npx "$@"; fi; }\n`;
       const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` };
       // Twice in one shell: the second run must not trip over the first one's key and packets.
       const script = `${prelude}${block}\n${block}\necho "cwd: $PWD"`;

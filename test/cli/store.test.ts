@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { contentCid } from "../../src/evidence/cid.ts";
+import { TEST_NODE_FLAGS } from "../helpers/node.ts";
 import { POP, pop } from "../helpers/pop.ts";
 
 describe("pop store and pop gateway", () => {
@@ -35,7 +36,10 @@ describe("pop store and pop gateway", () => {
     expect(JSON.parse(status.stdout)).to.include({ local: "held" });
 
     // A gateway process on a free port, then a second, empty store that reads through it.
-    server = spawn(process.execPath, [POP, "gateway", "--port", "0"], { cwd: dir, env: { ...process.env, ...env } });
+    server = spawn(process.execPath, [...TEST_NODE_FLAGS, POP, "gateway", "--port", "0"], {
+      cwd: dir,
+      env: { ...process.env, ...env },
+    });
     const url = await new Promise<string>((resolve, reject) => {
       server?.stdout?.on("data", (chunk: Buffer) => {
         const match = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(chunk.toString());

@@ -13,6 +13,7 @@ import { type Migration, migrate } from "../../src/db/migrate.ts";
 import { openPglite } from "../../src/db/pglite.ts";
 import { openServer, redactUrl } from "../../src/db/server.ts";
 import { describeEachDatabase, freshDatabaseEach, TEST_DATABASE_URL_VARIABLE } from "../helpers/databases.ts";
+import { TEST_NODE_FLAGS } from "../helpers/node.ts";
 import { rejection } from "../helpers/rejection.ts";
 
 const notes: Migration[] = [
@@ -249,7 +250,7 @@ describeEachDatabase("Database", (target) => {
           await db.query("create table held (a integer); insert into held values (7)");
           process.stdout.write("open\\n");
           setInterval(() => {}, 60_000);`;
-        const child: ChildProcess = spawn(process.execPath, ["--input-type=module", "-e", code], {
+        const child: ChildProcess = spawn(process.execPath, [...TEST_NODE_FLAGS, "--input-type=module", "-e", code], {
           env: {
             ...process.env,
             POP_PGLITE_MODULE: pathToFileURL(join(import.meta.dirname, "../../src/db/pglite.ts")).href,

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openServer } from "../../src/db/server.ts";
 import { type DatabaseTarget, TEST_DATABASE_URL_VARIABLE } from "./databases.ts";
+import { TEST_NODE_FLAGS } from "./node.ts";
 
 /** The Ponder app's directory: `ponder` runs there (its GraphQL middleware writes generated/ relative to the cwd). */
 export const INDEXER_DIR = fileURLToPath(new URL("../../indexer/", import.meta.url));
@@ -164,7 +165,7 @@ class PonderProcess {
   private readonly killOnExit = () => this.child.kill("SIGKILL");
 
   constructor(args: string[], env: NodeJS.ProcessEnv, onLine: (line: string) => void) {
-    this.child = spawn(process.execPath, [PONDER_BIN, ...args], {
+    this.child = spawn(process.execPath, [...TEST_NODE_FLAGS, PONDER_BIN, ...args], {
       cwd: INDEXER_DIR,
       env,
       stdio: ["ignore", "pipe", "pipe"],

@@ -1,4 +1,5 @@
 import { execFile, spawn } from "node:child_process";
+import { TEST_NODE_FLAGS } from "./node.ts";
 
 /** The `pop` executable. */
 export const POP = new URL("../../bin/pop.js", import.meta.url).pathname;
@@ -20,9 +21,14 @@ function inheritedEnv(): Record<string, string | undefined> {
 export function pop(cwd: string, args: string[], env: Record<string, string> = {}): Promise<PopResult> {
   const inherited = inheritedEnv();
   return new Promise((resolve) => {
-    execFile(process.execPath, [POP, ...args], { cwd, env: { ...inherited, ...env } }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [...TEST_NODE_FLAGS, POP, ...args],
+      { cwd, env: { ...inherited, ...env } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -36,7 +42,10 @@ export interface PopDaemon {
 
 /** A long-running `pop` (gateway, serve) as a child process, once it prints the URL it serves at. */
 export async function popDaemon(cwd: string, args: string[], env: Record<string, string>): Promise<PopDaemon> {
-  const child = spawn(process.execPath, [POP, ...args], { cwd, env: { ...inheritedEnv(), ...env } });
+  const child = spawn(process.execPath, [...TEST_NODE_FLAGS, POP, ...args], {
+    cwd,
+    env: { ...inheritedEnv(), ...env },
+  });
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();

@@ -40,6 +40,7 @@ import { accounts, clients } from "../../helpers/anchorRun.ts";
 import { type DatabaseTarget, describeEachDatabase, TEST_DATABASE_URL_VARIABLE } from "../../helpers/databases.ts";
 import { fixedSigner } from "../../helpers/fixtures.ts";
 import { type LocalChain, startLocalBase } from "../../helpers/localChain.ts";
+import { TEST_NODE_FLAGS } from "../../helpers/node.ts";
 import { pipelineContext, registerTenantFor, writeManifest } from "../../helpers/pipeline.ts";
 
 const CHILD = join(import.meta.dirname, "fault", "anchorChild.ts");
@@ -117,7 +118,7 @@ interface ChildOutcome {
 /** Runs fault/anchorChild.ts to its end or, with `killAfter`, to its SIGKILL. */
 async function runChild(env: Record<string, string>, killAfter?: number): Promise<ChildOutcome> {
   const loader = process.features.typescript ? [] : ["--import", "tsx"];
-  const child: ChildProcess = spawn(process.execPath, [...loader, CHILD], {
+  const child: ChildProcess = spawn(process.execPath, [...TEST_NODE_FLAGS, ...loader, CHILD], {
     env: {
       // Nothing of the child's own configuration is inherited: only what this call passes.
       ...Object.fromEntries(

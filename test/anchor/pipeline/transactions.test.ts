@@ -31,6 +31,7 @@ import { accounts, clients } from "../../helpers/anchorRun.ts";
 import { describeEachDatabase, freshDatabaseEach, TEST_DATABASE_URL_VARIABLE } from "../../helpers/databases.ts";
 import { fixedSigner } from "../../helpers/fixtures.ts";
 import { type LocalChain, startLocalBase } from "../../helpers/localChain.ts";
+import { TEST_NODE_FLAGS } from "../../helpers/node.ts";
 import { pipelineContext, registerTenantFor, writeManifest } from "../../helpers/pipeline.ts";
 import { rejection } from "../../helpers/rejection.ts";
 import { type RpcProxy, startRpcProxy } from "../../helpers/rpcProxy.ts";
@@ -434,7 +435,7 @@ describeEachDatabase("pop anchor pipeline: sending the transaction exactly once"
           } catch (error) {
             process.stdout.write(error.message);
           }`;
-        const child: ChildProcess = spawn(process.execPath, ["--input-type=module", "-e", code], {
+        const child: ChildProcess = spawn(process.execPath, [...TEST_NODE_FLAGS, "--input-type=module", "-e", code], {
           env: {
             ...process.env,
             POP_PGLITE_MODULE: pathToFileURL(join(import.meta.dirname, "../../../src/db/pglite.ts")).href,
