@@ -10,6 +10,9 @@
  * The registry has the last word (landed.ts): a run it already holds with the
  * same content finishes with whichever transaction put it there, and one it
  * holds with other content is reported once the other runs have finished.
+ * Runs whose packets already exist (the receipts service's jobs) enter through
+ * storedRuns.ts and share everything from the chainscript on (`advance`,
+ * `sendAndFinish`).
  */
 import { createHash } from "node:crypto";
 import {
