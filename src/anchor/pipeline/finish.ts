@@ -15,6 +15,11 @@ export interface FinishContext {
   readonly onStep?: (step: string) => void | Promise<void>;
 }
 
+export interface FinishOptions {
+  /** Write the receipt file beside the manifest (default true); runs without a manifest file keep theirs in the database. */
+  readonly writeReceipt?: boolean;
+}
+
 /**
  * Writes the receipt of a `confirmed` (or `done`) run and moves it to `done`,
  * after checking that the registry still holds its anchor from the recorded
@@ -24,7 +29,8 @@ export interface FinishContext {
 export async function finishRun(
   context: FinishContext,
   run: RunRecord,
-): Promise<{ receipt: AnchorReceipt; receiptPath: string }> {
+  options: FinishOptions = {},
+): Promise<{ receipt: AnchorReceipt; receiptPath?: string }> {
   const { db } = context;
   if (run.submissionId === undefined)
     throw new AnchorPipelineError(
@@ -58,11 +64,11 @@ export async function finishRun(
     anchors,
     origin: found ? "found" : "sent",
   });
-  const receiptPath = receiptPathFor(run.manifestPath);
-  await writeReceipt(receiptPath, receipt);
+  const receiptPath = options.writeReceipt === false ? undefined : receiptPathFor(run.manifestPath);
+  if (receiptPath !== undefined) await writeReceipt(receiptPath, receipt);
   if (run.step !== "done") {
     await recordDone(db, run.runKey);
     await context.onStep?.("done");
   }
-  return { receipt, receiptPath };
+  return { receipt, ...(receiptPath === undefined ? {} : { receiptPath }) };
 }

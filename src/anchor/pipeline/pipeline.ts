@@ -10,6 +10,9 @@
  * The registry has the last word (landed.ts): a run it already holds with the
  * same content finishes with whichever transaction put it there, and one it
  * holds with other content is reported once the other runs have finished.
+ * Runs whose packets already exist (the receipts service's jobs) enter through
+ * storedRuns.ts and share everything from the chainscript on (`advance`,
+ * `sendAndFinish`).
  */
 import { createHash } from "node:crypto";
 import {
@@ -39,7 +42,7 @@ import { describeRegistryError } from "../registryErrors.ts";
 import type { RegistryReader } from "../registryReads.ts";
 import type { MinedAnchor } from "./chainReads.ts";
 import { type AnchorConflict, AnchorConflictError, AnchorPipelineError } from "./errors.ts";
-import { finishRun } from "./finish.ts";
+import { type FinishOptions, finishRun } from "./finish.ts";
 import { lookUpRuns, recordFoundRuns } from "./landed.ts";
 import { type Manifest, readManifest } from "./manifest.ts";
 import type { AnchorReceipt } from "./receipt.ts";
@@ -80,14 +83,13 @@ export interface ProgressEvent {
   readonly detail?: string;
 }
 
-export interface AnchorPipelineContext {
+/** What the pipeline needs whatever its runs are made of. */
+export interface PipelineContext {
   readonly db: Database;
   readonly publicClient: RegistryReader;
   readonly registry: Address;
   /** The chain id the RPC answers: it signs the EIP-712 domain and the transaction. */
   readonly evmChainId: number;
-  /** Signs packets and chainscripts (Ed25519, a key registered for the tenant). */
-  readonly packetSigner: Signer;
   /** Signs the EIP-712 `Anchor`: an anchor signer allowed for the tenant. */
   readonly anchorSigner: LocalAccount;
   /** Sends and pays for the transaction; may be the anchor signer or a relayer. */
@@ -98,6 +100,11 @@ export interface AnchorPipelineContext {
   /** Called after each recorded step, with the step's name (state committed). */
   readonly onStep?: (step: string) => void | Promise<void>;
   readonly onProgress?: (event: ProgressEvent) => void;
+}
+
+export interface AnchorPipelineContext extends PipelineContext {
+  /** Signs packets and chainscripts (Ed25519, a key registered for the tenant). */
+  readonly packetSigner: Signer;
 }
 
 export interface AnchorManifestsParameters extends SendOptions {
@@ -113,6 +120,9 @@ export interface AnchorManifestsParameters extends SendOptions {
   /** Packets committed per database transaction (default 1,000). */
   readonly packetChunk?: number;
 }
+
+/** What every entry point's runs share: how they are signed and sent (the manifests aside). */
+export type PipelineParameters = Omit<AnchorManifestsParameters, "manifests" | "dryRun">;
 
 export interface AnchoredRun {
   readonly manifest: string;
@@ -154,16 +164,26 @@ function runKeyOf(manifest: Manifest, evmChainId: number, registry: Address): st
   return hash.digest("hex");
 }
 
-class Pipeline {
+/** What a run needs besides its record to reach `signed`. */
+export interface RunSource {
+  /** Records the run's packets and moves it from `registered` to `packets` (state.ts recordPackets). */
+  readonly packets: (run: RunRecord) => Promise<void>;
+  /** SHA-256 of the input assets from outside the run (the chainscript's lineage). */
+  readonly externalInputs: readonly Uint8Array[];
+  /** Signs the chainscript: the tenant's Ed25519 key, the one its packets are signed with. */
+  readonly signer: Signer;
+}
+
+export class Pipeline {
   readonly timings = { packets: 0, chainscript: 0, storage: 0, transaction: 0 };
   /** Runs the registry holds with other content, by run key: reported once every other run has finished. */
   readonly conflicts = new Map<string, AnchorConflict>();
   // Plain fields, not parameter properties: Node runs these sources by stripping types, which those are not.
-  private readonly context: AnchorPipelineContext;
-  private readonly parameters: AnchorManifestsParameters;
+  readonly context: PipelineContext;
+  private readonly parameters: PipelineParameters;
   private readonly sender: SenderContext;
 
-  constructor(context: AnchorPipelineContext, parameters: AnchorManifestsParameters) {
+  constructor(context: PipelineContext, parameters: PipelineParameters) {
     this.context = context;
     this.parameters = parameters;
     this.sender = {
@@ -188,8 +208,8 @@ class Pipeline {
     }
   }
 
-  /** Takes one run from wherever it stands to `signed` (or beyond, where an earlier call left it). */
-  async prepare(manifest: Manifest, index: number): Promise<RunRecord> {
+  /** Takes one manifest's run from wherever it stands to `signed` (or beyond, where an earlier call left it). */
+  async prepare(manifest: Manifest, index: number, signer: Signer): Promise<RunRecord> {
     const { db, registry, evmChainId } = this.context;
     const chainId = this.parameters.chainIds?.[index] ?? randomUuidV4();
     const { run, created } = await findOrCreateRun(db, {
@@ -204,9 +224,22 @@ class Pipeline {
       packetCount: manifest.steps.length,
     });
     if (created) await this.step("registered");
-    if (run.step === "registered") await this.timed("packets", () => this.createPackets(manifest, run, index));
+    return this.advance(run, index, {
+      packets: (registered) => this.createPackets(manifest, registered, index, signer),
+      externalInputs: manifest.externalInputs,
+      signer,
+    });
+  }
+
+  /**
+   * Takes a recorded run from wherever it stands to `signed`: its packets (made by `source.packets` while
+   * it is `registered`), chainscript signed by `source.signer`, storage and the signed anchor.
+   */
+  async advance(run: RunRecord, index: number, source: RunSource): Promise<RunRecord> {
+    const { db } = this.context;
+    if (run.step === "registered") await this.timed("packets", () => source.packets(run));
     let current = await readRun(db, run.runKey);
-    if (current.step === "packets") await this.timed("chainscript", () => this.chain(manifest, current, index));
+    if (current.step === "packets") await this.timed("chainscript", () => this.chain(source, current, index));
     current = await readRun(db, run.runKey);
     if (current.step === "chained") await this.timed("storage", () => this.store(current, index));
     current = await readRun(db, run.runKey);
@@ -218,10 +251,9 @@ class Pipeline {
     return readRun(db, run.runKey);
   }
 
-  private async createPackets(manifest: Manifest, run: RunRecord, index: number): Promise<void> {
+  private async createPackets(manifest: Manifest, run: RunRecord, index: number, signer: Signer): Promise<void> {
     const chunk = this.parameters.packetChunk ?? 1_000;
     const total = manifest.steps.length;
-    const signer = this.context.packetSigner;
     // Packets committed before a crash are kept: they may already be in someone's hands (a log, a store).
     for (let done = await countPackets(this.context.db, run.runKey); done < total; ) {
       const end = Math.min(done + chunk, total);
@@ -238,13 +270,13 @@ class Pipeline {
     }
   }
 
-  private async chain(manifest: Manifest, run: RunRecord, index: number): Promise<void> {
+  private async chain(source: RunSource, run: RunRecord, index: number): Promise<void> {
     const packets = await readPackets(this.context.db, run.runKey);
     const built = await buildChainscript({
       steps: packets.map((p) => ({ bytes: p.bytes, stageId: p.stageId })),
-      signer: this.context.packetSigner,
+      signer: source.signer,
       chainId: run.chainId,
-      externalInputs: manifest.externalInputs,
+      externalInputs: source.externalInputs,
     });
     await recordChainscript(this.context.db, run.runKey, {
       bytes: built.bytes,
@@ -415,15 +447,19 @@ class Pipeline {
     return { gas: call.gas, fee: call.gas * maxFeePerGas };
   }
 
-  async finish(run: RunRecord, index: number): Promise<{ receipt: AnchorReceipt; receiptPath: string }> {
-    const finished = await finishRun(this.sender, run);
+  async finish(
+    run: RunRecord,
+    index: number,
+    options: FinishOptions = {},
+  ): Promise<{ receipt: AnchorReceipt; receiptPath?: string }> {
+    const finished = await finishRun(this.sender, run, options);
     const earlier = run.step === "done" ? " (anchored by an earlier call; the registry still holds it)" : "";
     this.context.onProgress?.({
       phase: "receipt",
       run: index,
       done: 1,
       total: 1,
-      detail: `${finished.receiptPath}${earlier}`,
+      detail: `${finished.receiptPath ?? run.manifestPath}${earlier}`,
     });
     return finished;
   }
@@ -450,12 +486,10 @@ export async function anchorManifests(
   const pipeline = new Pipeline(context, parameters);
   const prepared: RunRecord[] = [];
   for (const [index, manifest] of manifests.entries()) {
-    const run = await pipeline.prepare(manifest, index);
+    const run = await pipeline.prepare(manifest, index, context.packetSigner);
     // The same manifest twice in one call is one run.
     if (!prepared.some((p) => p.runKey === run.runKey)) prepared.push(run);
   }
-  const indexOf = (run: RunRecord) => prepared.findIndex((p) => p.runKey === run.runKey);
-
   if (parameters.dryRun) {
     // What the registry already holds is not estimated (its simulation would revert); the real run records it.
     const plan = await lookUpRuns(
@@ -474,6 +508,22 @@ export async function anchorManifests(
     };
   }
 
+  return sendAndFinish(pipeline, prepared);
+}
+
+/**
+ * The shared end of every entry point: settles what earlier calls submitted, sends one transaction
+ * (`anchor` or `anchorBatch`) for the signed runs, and finishes each (receipt files unless told not to).
+ *
+ * @throws {AnchorConflictError} after the other runs finished, when the registry holds some run's chain id with other content.
+ */
+export async function sendAndFinish(
+  pipeline: Pipeline,
+  prepared: readonly RunRecord[],
+  options: FinishOptions = {},
+): Promise<AnchorResult> {
+  const { db } = pipeline.context;
+  const indexOf = (run: RunRecord) => prepared.findIndex((p) => p.runKey === run.runKey);
   const wasDone = new Set(
     prepared.filter((run) => run.step === "confirmed" || run.step === "done").map((r) => r.runKey),
   );
@@ -484,10 +534,10 @@ export async function anchorManifests(
       prepared.filter((run) => run.step === "submitted").map((run) => run.submissionId as string),
     );
     for (const id of submitted) {
-      const runs = await runsOfSubmission(context.db, id);
+      const runs = await runsOfSubmission(db, id);
       transaction = (await pipeline.send(runs, id)) ?? transaction;
     }
-    const current = await Promise.all(prepared.map((run) => readRun(context.db, run.runKey)));
+    const current = await Promise.all(prepared.map((run) => readRun(db, run.runKey)));
     const unsent = current.filter((run) => run.step === "signed");
     if (unsent.length > 0) transaction = (await pipeline.send(unsent)) ?? transaction;
   });
@@ -496,14 +546,14 @@ export async function anchorManifests(
   for (const run of prepared) {
     // A conflict is no veto: the other runs finish, and the conflict is thrown once they have.
     if (pipeline.conflicts.has(run.runKey)) continue;
-    const current = await readRun(context.db, run.runKey);
-    const { receipt, receiptPath } = await pipeline.finish(current, indexOf(run));
+    const current = await readRun(db, run.runKey);
+    const { receipt, receiptPath } = await pipeline.finish(current, indexOf(run), options);
     const status = wasDone.has(run.runKey)
       ? "already-anchored"
       : receipt.transaction.origin === "found"
         ? "anchored-elsewhere"
         : "anchored";
-    runs.push({ ...summary(current, status), receipt, receiptPath });
+    runs.push({ ...summary(current, status), receipt, ...(receiptPath === undefined ? {} : { receiptPath }) });
   }
   if (pipeline.conflicts.size > 0)
     throw new AnchorConflictError(

@@ -1,5 +1,6 @@
 import { migrate } from "../../db/migrate.ts";
 import { openDatabaseFromEnv } from "../../db/open.ts";
+import { anchoringFromEnv, connectAnchoring } from "../../jobs/service/anchorConfig.ts";
 import { createApiKey, revokeApiKey } from "../../jobs/service/apiKeys.ts";
 import { committerFromEnv } from "../../jobs/service/committers.ts";
 import { serveSettingsFromEnv } from "../../jobs/service/config.ts";
@@ -34,14 +35,17 @@ async function signersOf(tenants: string[], files: string[]): Promise<Map<string
 export const serve: Command = {
   usage: SERVE_USAGE,
   summary:
-    "serve the GPU job receipts API: each job event becomes a signed packet, stored and committed on Numbers (POP_NUMBERS_COMMITTER)",
+    "serve the GPU job receipts API: each job event becomes a signed packet, stored and committed on Numbers (POP_NUMBERS_COMMITTER); completed jobs are anchored on Base in batches",
   help: [
     "Routes: /api/health, /api/jobs/submit, /api/jobs/complete, /api/jobs/list, /api/jobs/timeline/:jobId, /api/openapi.json.",
     "Key files are opened with POP_KEY_PASSPHRASE. State: DATABASE_URL or PGlite in POP_STATE_DIR; storage: POP_STORE_PROVIDERS.",
     "Committer: POP_NUMBERS_COMMITTER: direct (POP_NUMBERS_RPC_URL, POP_NUMBERS_PRIVATE_KEY, POP_NUMBERS_COMMIT_CONTRACT,",
     "POP_NUMBERS_EXPLORER_URL, POP_NUMBERS_CONFIRMATIONS) or capture-api (POP_NUMBERS_API_TOKEN, POP_NUMBERS_API_URL); docs/numbers.md.",
     "Limits: POP_SERVE_BODY_LIMIT_BYTES, POP_SERVE_RATE_LIMIT,",
-    "POP_SERVE_RATE_BURST, POP_SERVE_WAIT_TIMEOUT_MS. Health probes POP_RPC_URL (Base) and POP_NUMBERS_RPC_URL. See docs/receipts.md.",
+    "POP_SERVE_RATE_BURST, POP_SERVE_WAIT_TIMEOUT_MS. Health probes POP_RPC_URL (Base) and POP_NUMBERS_RPC_URL.",
+    "Anchoring on Base (on when POP_RPC_URL and POP_ANCHOR_SIGNER_PRIVATE_KEY are set): POP_RELAYER_PRIVATE_KEY,",
+    "POP_SERVE_ANCHOR_REGISTRY, POP_SERVE_ANCHOR_EVERY, POP_SERVE_ANCHOR_INTERVAL_MS, POP_SERVE_ANCHOR_FINALITY,",
+    "POP_SERVE_ANCHOR_EXPLORER_URL. See docs/receipts.md.",
     "",
   ].join("\n"),
   options: {
@@ -59,6 +63,7 @@ export const serve: Command = {
     const { providers, quorum } = providersFromEnv();
     // Configuration is checked before anything is opened: a wrong setting leaves nothing behind.
     const buildCommitter = committerFromEnv();
+    const anchoring = anchoringFromEnv();
     const signers = await signersOf(strings(args, "tenant"), strings(args, "key"));
     const db = await openDatabaseFromEnv();
     try {
@@ -71,6 +76,7 @@ export const serve: Command = {
         host,
         port,
         ...settings,
+        anchoring: anchoring.enabled ? await connectAnchoring(anchoring.settings) : { off: anchoring.reason },
         log: (error) =>
           process.stderr.write(
             `pop serve: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

@@ -10,6 +10,7 @@ import { redactUrl } from "../../db/server.ts";
 import type { Signer } from "../../keys/signer.ts";
 import type { Committer } from "../../numbers/committer.ts";
 import type { ContentProvider } from "../../storage/provider.ts";
+import type { Finality } from "./anchoring.ts";
 
 export type ComponentStatus = "ok" | "degraded" | "down" | "unconfigured";
 
@@ -29,8 +30,23 @@ export interface HealthDeps {
   readonly numbersRpcUrl?: string | undefined;
   /** The outbox worker's last loop failure, if any. */
   readonly workerError: () => string | undefined;
+  /** The anchoring worker's settings and last failure, or why anchoring is off. */
+  readonly anchoring?: () => AnchoringState;
   readonly probeTimeoutMs?: number;
 }
+
+export type AnchoringState =
+  | { readonly off: string }
+  | {
+      readonly settings: {
+        evmChainId: number;
+        registry: string;
+        every: number;
+        intervalMs: number;
+        finality: Finality;
+      };
+      readonly lastError: string | undefined;
+    };
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -84,12 +100,13 @@ export async function health(deps: HealthDeps) {
     status: workerError === undefined ? "ok" : "degraded",
     detail: `${deps.committer.kind}; ${waitingToCommit} commit(s) pending${failing > 0 ? `, ${failing} event(s) retrying after an error` : ""}${workerError === undefined ? "" : `; last worker error: ${workerError}`}.`,
   };
+  const anchoring = await anchoringComponent(deps);
   const tenants = [...deps.signers.keys()];
   const signer: Component =
     tenants.length === 0
       ? { status: "down", detail: "No tenant signing key is loaded (pop serve --tenant <id> --key <file>)." }
       : { status: "ok", detail: `Signing keys loaded for ${tenants.length} tenant(s).` };
-  const components = { database, baseChain, numbersChain, storage, committer, signer };
+  const components = { database, baseChain, numbersChain, storage, committer, anchoring, signer };
   const status =
     database.status === "down" || signer.status === "down"
       ? "down"
@@ -97,4 +114,26 @@ export async function health(deps: HealthDeps) {
         ? "degraded"
         : "ok";
   return { status, components } as const;
+}
+
+/** Off (`unconfigured`, with why), or what it anchors where, how many jobs wait, and its last failure. */
+async function anchoringComponent(deps: HealthDeps): Promise<Component> {
+  const state = deps.anchoring?.() ?? { off: "Anchoring on Base is not configured." };
+  if ("off" in state) return { status: "unconfigured", detail: state.off };
+  const { evmChainId, registry, every, intervalMs, finality } = state.settings;
+  let counts = "";
+  try {
+    const rows = await deps.db.query<{ status: string; count: number }>(
+      "select status, count(*)::integer as count from pop_jobs_anchor where status <> 'final' group by status",
+    );
+    const of = (status: string) => rows.find((row) => row.status === status)?.count ?? 0;
+    counts = `; ${of("pending")} job(s) in the batch being sent, ${of("anchored")} anchored awaiting finality`;
+  } catch (error) {
+    counts = `; anchors unreadable: ${message(error)}`;
+  }
+  const rule = `every ${every} job(s) or ${intervalMs} ms, final at ${finality === "finalized" ? "the finalized block" : `${finality} confirmation(s)`}`;
+  return {
+    status: state.lastError === undefined ? "ok" : "degraded",
+    detail: `chain ${evmChainId}, registry ${registry}, ${rule}${counts}${state.lastError === undefined ? "" : `; last error: ${state.lastError}`}.`,
+  };
 }

@@ -1,8 +1,9 @@
-/** The read routes: a tenant's jobs, newest first, by opaque cursor; one job's events, oldest first. */
+/** The read routes: a tenant's jobs, newest first, by opaque cursor; one job's events and stages, oldest first. */
 import type { Sql } from "../../db/database.ts";
 import { invalidField, ServiceError } from "./errors.ts";
+import { type JobAnchor, jobAnchor } from "./jobAnchor.ts";
 import { RECEIPT_COLUMNS, type ReceiptRow, receiptOf } from "./receipts.ts";
-import type { EVENT_STATUSES, JOB_STATUSES } from "./schemas.ts";
+import type { EVENT_STATUSES, JOB_STATUSES, Receipt } from "./schemas.ts";
 
 export const DEFAULT_PAGE = 50;
 
@@ -106,5 +107,33 @@ export async function jobTimeline(sql: Sql, tenantId: string, jobId: string) {
     `select ${RECEIPT_COLUMNS} from pop_jobs_event where job_id = $1 order by id`,
     [jobId],
   );
-  return { jobId, status: job.status, events: rows.map(receiptOf) };
+  const events = rows.map(receiptOf);
+  const anchor = (await jobAnchor(sql, jobId)) ?? null;
+  return { jobId, status: job.status, events, stages: stagesOf(events, anchor), anchor };
+}
+
+/** The stages a job has reached, oldest first: its events (with their Numbers commits), then its Base anchor. */
+function stagesOf(events: readonly Receipt[], anchor: JobAnchor | null) {
+  const stages: {
+    stage: "submitted" | "completed" | "anchored" | "final";
+    at: string;
+    chain: "numbers" | "base";
+    txHash: string | null;
+    blockNumber: string | null;
+    explorerUrl: string | null;
+  }[] = events.map((event) => ({
+    stage: event.eventType === "JobSubmitted" ? "submitted" : "completed",
+    at: event.recordedAt,
+    chain: "numbers",
+    txHash: event.commit?.txHash ?? null,
+    blockNumber: event.commit?.blockNumber ?? null,
+    explorerUrl: event.commit?.explorerUrl ?? null,
+  }));
+  if (anchor?.anchoredAt) {
+    const base = { chain: "base" as const, txHash: anchor.txHash, blockNumber: anchor.blockNumber };
+    stages.push({ stage: "anchored", at: anchor.anchoredAt, ...base, explorerUrl: anchor.explorerUrl });
+    if (anchor.finalAt)
+      stages.push({ stage: "final", at: anchor.finalAt, ...base, explorerUrl: anchor.blockExplorerUrl });
+  }
+  return stages;
 }

@@ -13,6 +13,10 @@ export const JOBS_SCHEMA = "jobs";
  *   (`gpu-job-{jobId}-{eventType}`), written with the signed packet in the request's transaction.
  *   The worker moves it recorded → stored → submitted → committed; `next_attempt_at` is both the
  *   retry time and the lease of the replica working on it.
+ * - `pop_jobs_anchor` (migration 2, decision 028): a job's Base anchor, one row per job, written
+ *   `pending` with its chainscript UUID and the pipeline's run key before the batch is prepared, then
+ *   `anchored` (transaction, block) and `final` (the block has the configured finality).
+ * - `pop_jobs_lease`: named leases; the replica holding `anchor` is the only one that anchors.
  */
 export const JOBS_MIGRATIONS: readonly Migration[] = [
   {
@@ -66,5 +70,34 @@ export const JOBS_MIGRATIONS: readonly Migration[] = [
       );
       create index pop_jobs_event_due on pop_jobs_event (next_attempt_at) where status <> 'committed';
       create index pop_jobs_event_job on pop_jobs_event (job_id, id);`,
+  },
+  {
+    id: 2,
+    name: "jobs' anchors on Base, and the anchoring worker's lease",
+    sql: `
+      create table pop_jobs_anchor (
+        job_id text primary key references pop_jobs_job (job_id),
+        tenant_id text not null,
+        evm_chain_id integer not null,
+        registry text not null,
+        run_key text not null unique,
+        chain_id text not null,
+        status text not null check (status in ('pending', 'anchored', 'final')),
+        chainscript_cid text,
+        chain_hash text,
+        tx_hash text,
+        block_number bigint,
+        explorer text,
+        last_error text,
+        created_at timestamptz not null default now(),
+        anchored_at timestamptz,
+        final_at timestamptz
+      );
+      create index pop_jobs_anchor_open on pop_jobs_anchor (status) where status <> 'final';
+      create table pop_jobs_lease (
+        name text primary key,
+        holder text not null,
+        expires_at timestamptz not null
+      );`,
   },
 ];

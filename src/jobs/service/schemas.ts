@@ -231,8 +231,50 @@ export const JobSummary = z
 
 export const JobList = z.object({ jobs: z.array(JobSummary), nextCursor: z.string().nullable() }).openapi("JobList");
 
+export const JobAnchor = z
+  .object({
+    status: z.enum(["pending", "anchored", "final"]),
+    evmChainId: z.number().int().openapi({ description: "8453 Base, 84532 Base Sepolia, 31337 the local stand-in." }),
+    registry: z.string(),
+    tenantId: z.string(),
+    chainId: z.string().openapi({ description: "The chainscript's UUID: with tenantId, what `pop verify` takes." }),
+    chainscriptCid: z.string().nullable(),
+    chainHash: z.string().nullable(),
+    txHash: z.string().nullable(),
+    blockNumber: z.string().nullable(),
+    explorerUrl: z
+      .string()
+      .nullable()
+      .openapi({ description: "The transaction on the explorer; null on local chains." }),
+    blockExplorerUrl: z.string().nullable(),
+    anchoredAt: z.string().nullable(),
+    finalAt: z.string().nullable(),
+    lastError: z.string().nullable(),
+  })
+  .openapi("JobAnchor");
+
+export const TimelineStage = z
+  .object({
+    stage: z.enum(["submitted", "completed", "anchored", "final"]),
+    at: z.string().openapi({ description: "When the service recorded the stage (ISO 8601)." }),
+    chain: z.enum(["numbers", "base"]).openapi({ description: "The chain whose transaction the links point at." }),
+    txHash: z.string().nullable().openapi({ description: "Numbers commit (submitted, completed) or Base anchor." }),
+    blockNumber: z.string().nullable(),
+    explorerUrl: z.string().nullable().openapi({
+      description:
+        "The transaction (the block, for final) on the chain's explorer; null until mined, or with no explorer.",
+    }),
+  })
+  .openapi("TimelineStage");
+
 export const Timeline = z
-  .object({ jobId: z.string(), status: z.enum(JOB_STATUSES), events: z.array(Receipt) })
+  .object({
+    jobId: z.string(),
+    status: z.enum(JOB_STATUSES),
+    events: z.array(Receipt),
+    stages: z.array(TimelineStage).openapi({ description: "submitted → completed → anchored → final, as reached." }),
+    anchor: JobAnchor.nullable().openapi({ description: "The Base anchor, once the job is in a batch." }),
+  })
   .openapi("Timeline");
 
 const componentStatus = z.enum(["ok", "degraded", "down", "unconfigured"]);

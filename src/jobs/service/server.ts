@@ -1,6 +1,7 @@
 /**
  * Starts the receipts service: migrates its tables, starts the outbox worker
- * and serves the HTTP app on @hono/node-server.
+ * (and the anchoring worker when Base is configured) and serves the HTTP app
+ * on @hono/node-server.
  */
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
@@ -9,6 +10,8 @@ import { migrate } from "../../db/migrate.ts";
 import type { Signer } from "../../keys/signer.ts";
 import type { Committer } from "../../numbers/committer.ts";
 import type { ContentProvider } from "../../storage/provider.ts";
+import type { AnchoringConnection } from "./anchorConfig.ts";
+import { type AnchoringOptions, AnchorWorker } from "./anchoring.ts";
 import { createReceiptsApp } from "./app.ts";
 import { type OutboxOptions, OutboxWorker } from "./outbox.ts";
 import { DEFAULT_RATE_LIMIT, type RateLimit } from "./rateLimit.ts";
@@ -32,6 +35,13 @@ export interface ReceiptsServiceOptions {
   readonly worker?: Omit<OutboxOptions, "db" | "committer" | "providers" | "quorum"> | false;
   readonly baseRpcUrl?: string | undefined;
   readonly numbersRpcUrl?: string | undefined;
+  /**
+   * Anchoring on Base (anchoring.ts): the chain, signers and batch settings, with the worker's loop settings;
+   * or, when it is off, why (reported by /api/health). Off by default.
+   */
+  readonly anchoring?:
+    | (AnchoringConnection & Partial<Omit<AnchoringOptions, "db" | "providers" | "quorum" | "signers">>)
+    | { readonly off: string };
   readonly now?: () => number;
   readonly log?: (error: unknown) => void;
 }
@@ -40,6 +50,8 @@ export interface ReceiptsService {
   /** `http://host:port`. */
   readonly url: string;
   readonly worker: OutboxWorker | undefined;
+  /** The anchoring worker, when anchoring is on. */
+  readonly anchorWorker: AnchorWorker | undefined;
   /** Stops answering, then stops the worker after its current pass. The database stays open (the caller's). */
   close(): Promise<void>;
 }
@@ -60,6 +72,17 @@ export async function startReceiptsService(options: ReceiptsServiceOptions): Pro
           providers: options.providers,
           quorum,
         });
+  const anchoring = options.anchoring;
+  const anchorWorker =
+    anchoring === undefined || "off" in anchoring
+      ? undefined
+      : new AnchorWorker({
+          ...anchoring,
+          db: options.db,
+          providers: options.providers,
+          quorum,
+          signers: options.signers,
+        });
   const app = createReceiptsApp({
     db: options.db,
     signers: options.signers,
@@ -71,6 +94,12 @@ export async function startReceiptsService(options: ReceiptsServiceOptions): Pro
     baseRpcUrl: options.baseRpcUrl,
     numbersRpcUrl: options.numbersRpcUrl,
     workerError: () => worker?.lastError,
+    anchoring: () =>
+      anchorWorker === undefined
+        ? {
+            off: anchoring !== undefined && "off" in anchoring ? anchoring.off : "Anchoring on Base is not configured.",
+          }
+        : { settings: anchorWorker.settings, lastError: anchorWorker.lastError },
     rateLimit: options.rateLimit ?? DEFAULT_RATE_LIMIT,
     ...(options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes }),
     ...(options.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: options.waitTimeoutMs }),
@@ -84,18 +113,20 @@ export async function startReceiptsService(options: ReceiptsServiceOptions): Pro
     started.once("error", reject);
   });
   worker?.start();
+  anchorWorker?.start();
   const { port } = server.address() as AddressInfo;
   const shownHost = host.includes(":") ? `[${host}]` : host;
   return {
     url: `http://${shownHost}:${port}`,
     worker,
+    anchorWorker,
     async close() {
       await new Promise<void>((resolve, reject) => {
         server.close((error) => (error === undefined ? resolve() : reject(error)));
         // Keep-alive connections would hold close() open until they time out.
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
-      await worker?.stop();
+      await Promise.all([worker?.stop(), anchorWorker?.stop()]);
     },
   };
 }

@@ -149,7 +149,31 @@ describeEachDatabase("receipts service: routes", (target) => {
       const completed = await call(running.url, "/api/jobs/complete", { key, body: complete });
       const answer = await call(running.url, `/api/jobs/timeline/${jobId}`, { key });
       expect(answer.status).to.equal(200);
-      expect(answer.body).to.deep.equal({ jobId, status: "succeeded", events: [submitted.body, completed.body] });
+      expect(answer.body).to.deep.equal({
+        jobId,
+        status: "succeeded",
+        events: [submitted.body, completed.body],
+        // Nothing committed (no worker) and nothing anchored (anchoring off): the stages reached, without links.
+        stages: [
+          {
+            stage: "submitted",
+            at: submitted.body.recordedAt,
+            chain: "numbers",
+            txHash: null,
+            blockNumber: null,
+            explorerUrl: null,
+          },
+          {
+            stage: "completed",
+            at: completed.body.recordedAt,
+            chain: "numbers",
+            txHash: null,
+            blockNumber: null,
+            explorerUrl: null,
+          },
+        ],
+        anchor: null,
+      });
     });
 
     it("answers 404 for an unknown job and 403 for another tenant's", async () => {
@@ -173,11 +197,14 @@ describeEachDatabase("receipts service: routes", (target) => {
         "numbersChain",
         "storage",
         "committer",
+        "anchoring",
         "signer",
       ]);
       expect(answer.body.components.database.status).to.equal("ok");
       expect(answer.body.components.signer.status).to.equal("ok");
       expect(answer.body.components.baseChain.status).to.equal("unconfigured");
+      // Anchoring off is a state, not a failure: the service is ok.
+      expect(answer.body.components.anchoring.status).to.equal("unconfigured");
       expect(answer.body.status).to.equal("ok");
     });
 
