@@ -3,6 +3,8 @@ import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-et
 import { configVariable, defineConfig, overrideTask } from "hardhat/config";
 import { countPendingAsSkipped, SUMMARY_REPORTER } from "./test/helpers/mochaSummary.ts";
 
+const WORKER_SETUP = new URL("./test/helpers/workerSetup.ts", import.meta.url).href;
+
 /**
  * solc is not downloadable on the build machines, so Hardhat compiles with the
  * WASM build shipped in the `solc` npm package. `SOLC_VERSION` must equal that
@@ -75,6 +77,6 @@ export default defineConfig({
     },
     // Files run in two worker processes: most suites wait on child processes, chains or databases.
     // A timeout only catches a hang: generous, so a slow or busy machine does not fail a test that works.
-    mocha: { reporter: SUMMARY_REPORTER, parallel: true, jobs: 2, timeout: 120_000 },
+    mocha: { reporter: SUMMARY_REPORTER, parallel: true, jobs: 2, timeout: 120_000, require: [WORKER_SETUP] },
   },
 });

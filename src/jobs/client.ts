@@ -125,12 +125,12 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
 
 /** A transient failure of one attempt: retried while attempts remain. */
 class Transient extends Error {
-  constructor(
-    message: string,
-    readonly status: number | undefined,
-    readonly retryAfter: number | undefined,
-  ) {
+  readonly status: number | undefined;
+  readonly retryAfter: number | undefined;
+  constructor(message: string, status: number | undefined, retryAfter: number | undefined) {
     super(message);
+    this.status = status;
+    this.retryAfter = retryAfter;
   }
 }
 

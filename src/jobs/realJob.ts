@@ -66,14 +66,15 @@ export interface RealJobReceipts {
 /** The completion was not recorded although the command ran: the job has a submission and no outcome. */
 export class CompletionNotRecordedError extends Error {
   override name = "CompletionNotRecordedError";
-  constructor(
-    readonly jobId: string,
-    readonly exitCode: number,
-    override readonly cause: unknown,
-  ) {
+  readonly jobId: string;
+  readonly exitCode: number;
+  constructor(jobId: string, exitCode: number, cause: unknown) {
     super(
       `Job ${jobId} ran (exit code ${exitCode}) but its JobCompleted was not recorded: ${(cause as Error).message}`,
+      { cause },
     );
+    this.jobId = jobId;
+    this.exitCode = exitCode;
   }
 }
 

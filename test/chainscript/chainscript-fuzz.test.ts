@@ -49,7 +49,10 @@ function checkParse(bytes: Uint8Array): Chainscript | undefined {
 
 /** JSON text planted as is: the spellings JSON allows but JCS does not, and values no chainscript field holds. */
 class Raw {
-  constructor(readonly text: string) {}
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
 }
 type JsonLike = null | boolean | number | string | Raw | readonly JsonLike[] | { readonly [key: string]: JsonLike };
 

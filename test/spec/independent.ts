@@ -136,10 +136,12 @@ export function unixfsCid(content: Uint8Array): { cid: string; rootBlock?: Uint8
 
 /** A tagged item, the test's own type (not src/'s). */
 export class Tag {
-  constructor(
-    readonly tag: number,
-    readonly value: unknown,
-  ) {}
+  readonly tag: number;
+  readonly value: unknown;
+  constructor(tag: number, value: unknown) {
+    this.tag = tag;
+    this.value = value;
+  }
 }
 
 const numberTokens = (value: number) =>

@@ -12,12 +12,13 @@ import { ApiError } from "./params.ts";
 
 /** The moment one request's database reads must have ended by. */
 export class Deadline {
+  readonly timeoutMs: number;
+  private readonly now: () => number;
   private readonly end: number;
 
-  constructor(
-    readonly timeoutMs: number,
-    private readonly now: () => number = () => performance.now(),
-  ) {
+  constructor(timeoutMs: number, now: () => number = () => performance.now()) {
+    this.timeoutMs = timeoutMs;
+    this.now = now;
     this.end = now() + timeoutMs;
   }
 

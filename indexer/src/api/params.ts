@@ -9,11 +9,10 @@ import { toOnchainId } from "../../../src/anchor/ids.ts";
 /** An answer other than 200: the status and a sentence naming the parameter and the problem. */
 export class ApiError extends Error {
   override name = "ApiError";
-  constructor(
-    readonly status: 400 | 404 | 502 | 503,
-    message: string,
-  ) {
+  readonly status: 400 | 404 | 502 | 503;
+  constructor(status: 400 | 404 | 502 | 503, message: string) {
     super(message);
+    this.status = status;
   }
 }
 
