@@ -10,7 +10,7 @@ import type { Signer } from "../../keys/signer.ts";
 import type { JobEventType } from "../commitData.ts";
 import { ServiceError } from "../service/errors.ts";
 import { type JobAnchorLookup, readJobAnchor } from "./anchor.ts";
-import { ARTIFACT_FORMAT, type ArtifactPacket, type JobArtifact } from "./format.ts";
+import { ARTIFACT_FORMAT, type ArtifactAnchor, type ArtifactPacket, type JobArtifact } from "./format.ts";
 import { signArtifact } from "./sign.ts";
 import { summarizeJobPackets } from "./summary.ts";
 
@@ -84,19 +84,26 @@ export async function buildJobArtifact(sql: Sql, parameters: BuildArtifactParame
      order by case event_type when 'JobSubmitted' then 0 else 1 end`,
     [jobId],
   );
-  const packets = rows.map(packetOf);
-  const { job: summary, results } = summarizeJobPackets(
+  const anchor = await (parameters.anchor ?? readJobAnchor)(sql, jobId);
+  return assembleArtifact({ packets: rows.map(packetOf), anchor, signer: parameters.signer, now: parameters.now });
+}
+
+export interface AssembleArtifactParameters {
+  /** The JobSubmitted packet, then the JobCompleted one once recorded. */
+  readonly packets: readonly ArtifactPacket[];
+  readonly anchor: ArtifactAnchor | null;
+  readonly signer: Signer;
+  readonly now: number;
+}
+
+/** Summarises the packets into `job` and `results` and signs the whole. */
+export function assembleArtifact(parameters: AssembleArtifactParameters): Promise<JobArtifact> {
+  const { packets, anchor } = parameters;
+  const { job, results } = summarizeJobPackets(
     packets.map((packet) => decodePacket(fromBase64Url(packet.bytes) as Uint8Array).packet),
   );
-  const anchor = await (parameters.anchor ?? readJobAnchor)(sql, jobId);
   return signArtifact(
-    {
-      format: ARTIFACT_FORMAT,
-      issuedAt: new Date(parameters.now).toISOString(),
-      job: summary,
-      results,
-      proof: { packets, anchor },
-    },
+    { format: ARTIFACT_FORMAT, issuedAt: new Date(parameters.now).toISOString(), job, results, proof: { packets: [...packets], anchor } },
     parameters.signer,
   );
 }

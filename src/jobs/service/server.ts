@@ -7,6 +7,7 @@ import { serve } from "@hono/node-server";
 import type { Database } from "../../db/database.ts";
 import { migrate } from "../../db/migrate.ts";
 import type { Signer } from "../../keys/signer.ts";
+import type { JobAnchorLookup } from "../artifact/anchor.ts";
 import type { Committer } from "../../numbers/committer.ts";
 import type { ContentProvider } from "../../storage/provider.ts";
 import { createReceiptsApp } from "./app.ts";
@@ -33,6 +34,8 @@ export interface ReceiptsServiceOptions {
   readonly baseRpcUrl?: string | undefined;
   readonly numbersRpcUrl?: string | undefined;
   readonly now?: () => number;
+  /** Where the artifact route reads a job's Base anchor (default: none is anchored yet). */
+  readonly anchorLookup?: JobAnchorLookup;
   readonly log?: (error: unknown) => void;
 }
 
@@ -75,6 +78,7 @@ export async function startReceiptsService(options: ReceiptsServiceOptions): Pro
     ...(options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes }),
     ...(options.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: options.waitTimeoutMs }),
     ...(options.log === undefined ? {} : { log: options.log }),
+    ...(options.anchorLookup === undefined ? {} : { anchorLookup: options.anchorLookup }),
   });
   const host = options.host ?? "127.0.0.1";
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
