@@ -41,7 +41,10 @@ export type ReadCommitResult =
  * @example
  * const commit = await readCommit(numbersClient, { txHash, assetCid: packetCid });
  */
-export async function readCommit(client: CommitChainReader, parameters: ReadCommitParameters): Promise<ReadCommitResult> {
+export async function readCommit(
+  client: CommitChainReader,
+  parameters: ReadCommitParameters,
+): Promise<ReadCommitResult> {
   const { txHash, assetCid } = parameters;
   const receipt = await client.getTransactionReceipt({ hash: txHash });
   if (receipt.status !== "success") return { found: false, reason: `transaction ${txHash} reverted` };

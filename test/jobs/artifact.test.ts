@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { jcs } from "../../src/chainscript/jcs.ts";
-import { signerFromSeed } from "../../src/keys/fileSigner.ts";
 import { canonicalArtifactBytes, signArtifact } from "../../src/jobs/artifact/sign.ts";
 import { verifyJobArtifact } from "../../src/jobs/artifact/verify.ts";
+import { signerFromSeed } from "../../src/keys/fileSigner.ts";
 import { artifactOf, copy, TENANT } from "./artifactFixtures.ts";
 
 const encode = (value: unknown) => new TextEncoder().encode(jcs(value));
@@ -21,11 +21,19 @@ describe("jobs: artifacts", () => {
       expect(artifact.signature).to.include({ algorithm: "Ed25519", context: "POP-ARTIFACT-V1" });
       const report = await verifyJobArtifact(bytes);
       expect(report.verdict, JSON.stringify(report.firstFailure)).to.equal("valid");
-      for (const id of ["artifact.encoding", "packets.integrity", "packets.signature", "artifact.summary", "artifact.signature"])
+      for (const id of [
+        "artifact.encoding",
+        "packets.integrity",
+        "packets.signature",
+        "artifact.summary",
+        "artifact.signature",
+      ])
         expect(status(report, id), id).to.equal("pass");
       // Online checks were not asked for: skipped, without making the verdict incomplete.
       expect(status(report, "numbers.commits")).to.equal("skip");
-      expect(report.notes.join(" ")).to.match(/Not anchored yet/).and.match(/not checked: give a Base RPC/);
+      expect(report.notes.join(" "))
+        .to.match(/Not anchored yet/)
+        .and.match(/not checked: give a Base RPC/);
     });
 
     it("of a job still running has no results and verifies", async () => {
@@ -116,7 +124,8 @@ describe("jobs: artifacts", () => {
       const leaves: (string | number)[][] = [];
       const walk = (value: unknown, path: (string | number)[]) => {
         if (typeof value === "object" && value !== null)
-          for (const [key, child] of Object.entries(value)) walk(child, [...path, Array.isArray(value) ? Number(key) : key]);
+          for (const [key, child] of Object.entries(value))
+            walk(child, [...path, Array.isArray(value) ? Number(key) : key]);
         else leaves.push(path);
       };
       walk(artifact, []);
@@ -128,7 +137,13 @@ describe("jobs: artifacts", () => {
           const last = path.at(-1) as string | number;
           const value = parent[last];
           parent[last] =
-            typeof value === "string" ? `${value}0` : typeof value === "number" ? value + 1 : value === null ? 0 : !value;
+            typeof value === "string"
+              ? `${value}0`
+              : typeof value === "number"
+                ? value + 1
+                : value === null
+                  ? 0
+                  : !value;
           const report = await verifyJobArtifact(encode(changed));
           expect(report.verdict, path.join(".")).to.equal("invalid");
         }),

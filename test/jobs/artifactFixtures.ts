@@ -38,13 +38,23 @@ export function artifactPacket(
 }
 
 /** A simulated job's signed packets (both, or only JobSubmitted with `completed: false`). */
-export async function jobPackets(options: { completed?: boolean; job?: Partial<SimulateJobParameters>; signer?: Signer } = {}) {
+export async function jobPackets(
+  options: { completed?: boolean; job?: Partial<SimulateJobParameters>; signer?: Signer } = {},
+) {
   let clock = 1_767_225_600_000;
   const key = options.signer ?? signer;
-  const job = simulateJob({ seed: 8n, executor: "worker-7", timeScale: 0, failureRate: 0, now: () => clock++, ...options.job });
+  const job = simulateJob({
+    seed: 8n,
+    executor: "worker-7",
+    timeScale: 0,
+    failureRate: 0,
+    now: () => clock++,
+    ...options.job,
+  });
   const context = { tenantId: TENANT, processId: "gpu-jobs-v1" };
   const packets = [await createJobPacket(job.submitted, job.submitted, context, key)];
-  if (options.completed !== false) packets.push(await createJobPacket(job.submitted, await job.complete(), context, key));
+  if (options.completed !== false)
+    packets.push(await createJobPacket(job.submitted, await job.complete(), context, key));
   return packets;
 }
 
@@ -56,9 +66,11 @@ export async function artifactOf(
     commits?: Partial<ArtifactCommit>[];
     job?: Partial<SimulateJobParameters>;
     signer?: Signer;
+    /** Packets signed before (each signing draws a new packet id). */
+    packets?: SignedPacket[];
   } = {},
 ): Promise<{ artifact: JobArtifact; bytes: Uint8Array; packets: SignedPacket[] }> {
-  const packets = await jobPackets(options);
+  const packets = options.packets ?? (await jobPackets(options));
   const artifact = await assembleArtifact({
     packets: packets.map((packet, i) =>
       artifactPacket(i === 0 ? "JobSubmitted" : "JobCompleted", packet, options.commits?.[i]),

@@ -103,7 +103,13 @@ export function assembleArtifact(parameters: AssembleArtifactParameters): Promis
     packets.map((packet) => decodePacket(fromBase64Url(packet.bytes) as Uint8Array).packet),
   );
   return signArtifact(
-    { format: ARTIFACT_FORMAT, issuedAt: new Date(parameters.now).toISOString(), job, results, proof: { packets: [...packets], anchor } },
+    {
+      format: ARTIFACT_FORMAT,
+      issuedAt: new Date(parameters.now).toISOString(),
+      job,
+      results,
+      proof: { packets: [...packets], anchor },
+    },
     parameters.signer,
   );
 }

@@ -11,7 +11,8 @@ export const ARTIFACT_FORMAT = "pop-job-artifact/1";
 /** The label of the signing context (`POP-ARTIFACT-V1\0`, src/evidence/context.ts). */
 export const ARTIFACT_CONTEXT_LABEL = "POP-ARTIFACT-V1";
 
-const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`), `must be ${bytes * 2} lowercase hex digits`);
+const hex = (bytes: number) =>
+  z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`), `must be ${bytes * 2} lowercase hex digits`);
 const txHash = z.string().regex(/^0x[0-9a-f]{64}$/, "must be 0x and 64 lowercase hex digits");
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be 0x and 40 hex digits");
 const decimal = z.string().regex(/^(0|[1-9][0-9]{0,19})$/, "must be a decimal integer as a string");
@@ -25,7 +26,10 @@ const FileDescription = z
     mimeType: text,
     sha256: hex(32),
     size: z.number().int().min(0),
-    resolution: z.object({ width: z.number().int().min(1), height: z.number().int().min(1) }).strict().nullable(),
+    resolution: z
+      .object({ width: z.number().int().min(1), height: z.number().int().min(1) })
+      .strict()
+      .nullable(),
   })
   .strict();
 
@@ -127,7 +131,10 @@ export const JobArtifact = z
     results: ArtifactResults.nullable(),
     proof: z
       .object({
-        packets: z.array(ArtifactPacket).min(1, "must hold the JobSubmitted packet").max(2, "holds at most two packets"),
+        packets: z
+          .array(ArtifactPacket)
+          .min(1, "must hold the JobSubmitted packet")
+          .max(2, "holds at most two packets"),
         anchor: ArtifactAnchor.nullable(),
       })
       .strict(),

@@ -9,9 +9,9 @@ import { sha256, verifyEd25519 } from "#crypto";
 import { equalBytes, fromBase64Url, fromHex } from "../../bytes.ts";
 import { jcs } from "../../chainscript/jcs.ts";
 import { Check } from "../../chainscript/report.ts";
+import { BaseError } from "../../errors.ts";
 import { cidFromSha256 } from "../../evidence/cid.ts";
 import { decodePacket } from "../../evidence/codec.ts";
-import { BaseError } from "../../errors.ts";
 import type { EvidencePacket } from "../../evidence/packet.ts";
 import { fieldPath, JobArtifact } from "./format.ts";
 import { artifactSignatureValid } from "./sign.ts";
@@ -88,7 +88,11 @@ function parseText(bytes: Uint8Array, check: Check): unknown {
 }
 
 /** The first path at which `actual` differs from `expected`, or undefined when they are the same JSON. */
-function firstDifference(expected: unknown, actual: unknown, path: (string | number)[]): (string | number)[] | undefined {
+function firstDifference(
+  expected: unknown,
+  actual: unknown,
+  path: (string | number)[],
+): (string | number)[] | undefined {
   if (typeof expected !== "object" || expected === null || typeof actual !== "object" || actual === null)
     return expected === actual ? undefined : path;
   if (Array.isArray(expected) !== Array.isArray(actual)) return path;
@@ -146,7 +150,11 @@ export function checkArtifactOffline(input: Uint8Array | unknown): OfflineOutcom
     if (!equalBytes(hash, fromHex(packet.packetHash) as Uint8Array))
       return checks.integrity.fail("is not the SHA-256 of the packet's bytes", i, `${field}.packetHash`);
     if (packet.cid !== cidFromSha256(hash))
-      return checks.integrity.fail(`is not the raw CID of the packet's hash (${cidFromSha256(hash)})`, i, `${field}.cid`);
+      return checks.integrity.fail(
+        `is not the raw CID of the packet's hash (${cidFromSha256(hash)})`,
+        i,
+        `${field}.cid`,
+      );
     packetBytes.push(bytes);
     checks.integrity.pass();
   });
@@ -181,14 +189,22 @@ export function checkArtifactOffline(input: Uint8Array | unknown): OfflineOutcom
           "job.tenantId",
         );
       if (!verifyEd25519(publicKey, message, packet.signature))
-        return checks.packetSignatures.fail("the packet's signature does not verify under signature.publicKey", i, field);
+        return checks.packetSignatures.fail(
+          "the packet's signature does not verify under signature.publicKey",
+          i,
+          field,
+        );
       verified++;
       checks.packetSignatures.pass();
     });
     // No packet verifying under the key blames the key, not the packets.
     const failures = checks.packetSignatures.result().failures;
     if (verified === 0 && failures.every((f) => f.message.includes("does not verify")) && failures.length > 0) {
-      checks.packetSignatures.fail("no packet verifies under the embedded public key", undefined, "signature.publicKey");
+      checks.packetSignatures.fail(
+        "no packet verifies under the embedded public key",
+        undefined,
+        "signature.publicKey",
+      );
     }
   }
 
@@ -202,7 +218,11 @@ export function checkArtifactOffline(input: Uint8Array | unknown): OfflineOutcom
       const difference =
         wrongEvent >= 0
           ? ["proof", "packets", wrongEvent, "eventType"]
-          : firstDifference({ job: expected.job, results: expected.results }, { job: artifact.job, results: artifact.results }, []);
+          : firstDifference(
+              { job: expected.job, results: expected.results },
+              { job: artifact.job, results: artifact.results },
+              [],
+            );
       if (difference === undefined) checks.summary.pass();
       else {
         const field = fieldPath(difference);
@@ -220,7 +240,9 @@ export function checkArtifactOffline(input: Uint8Array | unknown): OfflineOutcom
     const field = `proof.packets[${i}].numbers`;
     if ((nid === packet.cid) !== nidMatchesCid)
       return checks.nid.fail(
-        nidMatchesCid ? "the NID differs from the CID, yet is marked as matching" : "the NID is the CID, yet is marked as differing",
+        nidMatchesCid
+          ? "the NID differs from the CID, yet is marked as matching"
+          : "the NID is the CID, yet is marked as differing",
         i,
         `${field}.nidMatchesCid`,
       );
@@ -228,11 +250,13 @@ export function checkArtifactOffline(input: Uint8Array | unknown): OfflineOutcom
       return checks.nid.fail("a committed packet names no transaction and block", i, `${field}.txHash`);
     if (status === "pending" && (txHash !== null || blockNumber !== null))
       return checks.nid.fail("a pending commit names a transaction", i, `${field}.status`);
-    if (!nidMatchesCid) notes.push(`Packet ${i}'s NID ${nid} is not its CID ${packet.cid}: the Capture API answered it.`);
+    if (!nidMatchesCid)
+      notes.push(`Packet ${i}'s NID ${nid} is not its CID ${packet.cid}: the Capture API answered it.`);
     checks.nid.pass();
   });
   const pending = packets.filter((packet) => packet.numbers.status === "pending").length;
-  if (pending > 0) notes.push(`${pending} of ${packets.length} Numbers commits were not yet mined when the artifact was issued.`);
+  if (pending > 0)
+    notes.push(`${pending} of ${packets.length} Numbers commits were not yet mined when the artifact was issued.`);
 
   checks.signature.expect(
     artifactSignatureValid(artifact),

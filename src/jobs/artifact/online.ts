@@ -9,8 +9,8 @@ import { deployedAddress } from "../../anchor/deployments.ts";
 import { readSigningKey } from "../../anchor/registryReads.ts";
 import { fromBase64Url } from "../../bytes.ts";
 import { Check } from "../../chainscript/report.ts";
-import { decodePacket } from "../../evidence/codec.ts";
 import { BaseError } from "../../errors.ts";
+import { decodePacket } from "../../evidence/codec.ts";
 import { type CommitChainReader, readCommit } from "../../numbers/readCommit.ts";
 import { DEFAULT_RETRY } from "../../storage/http.ts";
 import { PACKET_CONTENT, retrieve } from "../../storage/retrieve.ts";
@@ -111,13 +111,21 @@ async function checkCommits(artifact: JobArtifact, client: CommitChainReader, ch
       continue;
     }
     if (String(commit.blockNumber) !== blockNumber) {
-      checks.commits.fail(`the commit was mined in block ${commit.blockNumber}, not ${blockNumber}`, i, `${field}.blockNumber`);
+      checks.commits.fail(
+        `the commit was mined in block ${commit.blockNumber}, not ${blockNumber}`,
+        i,
+        `${field}.blockNumber`,
+      );
       continue;
     }
     // Our committers write packetHash into commitData; one that did not (an older Capture API commit) is not judged on it.
     const { packetHash } = commit.commitData;
     if (packetHash !== undefined && packetHash !== `0x${packet.packetHash}`) {
-      checks.commits.fail(`the commit's commitData names packet hash ${packetHash}`, i, `proof.packets[${i}].packetHash`);
+      checks.commits.fail(
+        `the commit's commitData names packet hash ${packetHash}`,
+        i,
+        `proof.packets[${i}].packetHash`,
+      );
       continue;
     }
     checks.reachable.pass();
@@ -198,9 +206,14 @@ async function checkKey(
     return;
   }
   checks.reachable.pass();
-  if (record === null) return checks.key.fail(`tenant "${tenantId}" has no key "${keyId}" in the registry`, undefined, "signature.keyId");
+  if (record === null)
+    return checks.key.fail(`tenant "${tenantId}" has no key "${keyId}" in the registry`, undefined, "signature.keyId");
   if (record.publicKey.toLowerCase() !== `0x${publicKey}`)
-    return checks.key.fail(`the registry's key "${keyId}" of tenant "${tenantId}" is another public key`, undefined, "signature.publicKey");
+    return checks.key.fail(
+      `the registry's key "${keyId}" of tenant "${tenantId}" is another public key`,
+      undefined,
+      "signature.publicKey",
+    );
   for (const [i, packet] of artifact.proof.packets.entries()) {
     const { timestamp } = decodePacket(fromBase64Url(packet.bytes) as Uint8Array).packet;
     // Unanchored, no anchor time bounds a revocation: any revocation effective before the packet counts.

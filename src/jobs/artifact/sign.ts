@@ -28,10 +28,7 @@ export function artifactSigningMessage(artifact: JobArtifact | UnsignedArtifact)
  * @example
  * const artifact = await signArtifact({ format: ARTIFACT_FORMAT, issuedAt, job, results, proof }, signer);
  */
-export async function signArtifact(
-  artifact: Omit<JobArtifact, "signature">,
-  signer: Signer,
-): Promise<JobArtifact> {
+export async function signArtifact(artifact: Omit<JobArtifact, "signature">, signer: Signer): Promise<JobArtifact> {
   const signature = {
     algorithm: "Ed25519" as const,
     context: ARTIFACT_CONTEXT_LABEL as typeof ARTIFACT_CONTEXT_LABEL,

@@ -41,7 +41,13 @@ export async function verifyJobArtifact(
   if (passedOffline) online = await checkArtifactOnline(artifact, endpoints, notes);
   else if (artifact !== undefined) notes.push("The online checks did not run: the document failed an offline check.");
   const report = summarize(
-    [...offlineResults, ...Object.values(online).map((check) => ({ ...check.result(), ...(passedOffline ? {} : { optional: true as const }) }))],
+    [
+      ...offlineResults,
+      ...Object.values(online).map((check) => ({
+        ...check.result(),
+        ...(passedOffline ? {} : { optional: true as const }),
+      })),
+    ],
     ONLINE_AVAILABILITY,
   );
   return {

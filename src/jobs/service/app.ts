@@ -8,13 +8,13 @@ import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
+import { type ArtifactDeps, downloadArtifact, verifyArtifactContent } from "./artifacts.ts";
 import { type AuthVariables, apiKeyAuth } from "./auth.ts";
 import { ServiceError } from "./errors.ts";
 import { completeJob, type EventDeps, receiptByKey, submitJob } from "./events.ts";
 import { type HealthDeps, health } from "./health.ts";
 import { jobTimeline, listJobs } from "./queries.ts";
 import { type RateLimit, TokenBuckets } from "./rateLimit.ts";
-import { type ArtifactDeps, downloadArtifact, verifyArtifactContent } from "./artifacts.ts";
 import {
   completeRoute,
   downloadRoute,

@@ -44,7 +44,8 @@ export async function downloadArtifact(deps: ArtifactDeps, tenantId: string, job
   return canonicalArtifactBytes(artifact);
 }
 
-const client = (url: string) => createPublicClient({ transport: http(url, { retryCount: 1, timeout: 10_000 }) }) as PublicClient;
+const client = (url: string) =>
+  createPublicClient({ transport: http(url, { retryCount: 1, timeout: 10_000 }) }) as PublicClient;
 
 /** Verifies `content` (the file's text, or its parsed object) offline and against the configured chains. */
 export async function verifyArtifactContent(

@@ -6,12 +6,12 @@ import {
   DuplicateBody,
   ErrorBody,
   Health,
+  JobArtifactSchema,
   JobId,
   JobList,
   ListQuery,
   Receipt,
   SubmitBody,
-  JobArtifactSchema,
   Timeline,
   VerifyArtifactBody,
   WaitQuery,
@@ -122,7 +122,10 @@ export const verifyArtifactRoute = verifyDefinition(
   "/api/artifacts/verify-c2pa",
   "Verify a job artifact: offline, then against the service's configured chains; every check is named.",
 );
-export const verifyArtifactAliasRoute = verifyDefinition("/api/artifacts/verify", "Alias of /api/artifacts/verify-c2pa.");
+export const verifyArtifactAliasRoute = verifyDefinition(
+  "/api/artifacts/verify",
+  "Alias of /api/artifacts/verify-c2pa.",
+);
 
 export const ROUTES = [
   healthRoute,

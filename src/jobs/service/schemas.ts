@@ -250,12 +250,10 @@ export const JobArtifactSchema = JobArtifact.openapi("JobArtifact", {
 
 export const VerifyArtifactBody = z
   .object({
-    artifactContent: z
-      .union([z.string().min(1, "must not be empty"), z.record(z.unknown())])
-      .openapi({
-        description:
-          "The artifact: its file's text (every byte is then checked) or the parsed JSON object (its content is checked).",
-      }),
+    artifactContent: z.union([z.string().min(1, "must not be empty"), z.record(z.unknown())]).openapi({
+      description:
+        "The artifact: its file's text (every byte is then checked) or the parsed JSON object (its content is checked).",
+    }),
   })
   .strict()
   .openapi("VerifyArtifact");

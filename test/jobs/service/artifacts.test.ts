@@ -83,7 +83,9 @@ describe("receipts service: artifacts (pglite)", function () {
       const unknown = await call(running.url, "/api/artifacts/download/no-such-job", { key });
       expect(unknown.status).to.equal(404);
       expect(unknown.body.error).to.include({ code: "unknown_job", field: "jobId" });
-      const other = await call(running.url, `/api/artifacts/download/${jobId}`, { key: await apiKey(db, OTHER_TENANT) });
+      const other = await call(running.url, `/api/artifacts/download/${jobId}`, {
+        key: await apiKey(db, OTHER_TENANT),
+      });
       expect(other.status).to.equal(403);
       expect((await call(running.url, `/api/artifacts/download/${jobId}`)).status).to.equal(401);
     });
@@ -116,7 +118,9 @@ describe("receipts service: artifacts (pglite)", function () {
       const answer = await call(running.url, "/api/artifacts/verify", { key, body: { artifact: file } });
       expect(answer.status).to.equal(400);
       expect(answer.body.error.field).to.be.oneOf(["artifactContent", "artifact"]);
-      expect((await call(running.url, "/api/artifacts/verify", { body: { artifactContent: file } })).status).to.equal(401);
+      expect((await call(running.url, "/api/artifacts/verify", { body: { artifactContent: file } })).status).to.equal(
+        401,
+      );
     });
   });
 });
