@@ -62,6 +62,7 @@ describe("jobs: artifacts against a Numbers chain and a gateway", function () {
       const cid = rawCid(packet.bytes);
       await store.put(packet.bytes, cid);
       const hash = await wallet.writeContract({
+        chain: numbers.chain,
         address: numbers.commitRegister,
         abi: commitRegisterAbi,
         functionName: "commit",
@@ -77,7 +78,7 @@ describe("jobs: artifacts against a Numbers chain and a gateway", function () {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const numbersClient = () => createPublicClient({ chain: numbers.chain, transport: http(numbers.url) });
+  const numbersClient = () => createPublicClient({ transport: http(numbers.url) });
 
   it("checks every commit transaction and fetches every packet: valid", async () => {
     const { bytes } = await artifactOf({ commits, packets });
@@ -88,7 +89,7 @@ describe("jobs: artifacts against a Numbers chain and a gateway", function () {
   });
 
   it("names a commit transaction that is not the packet's (signed, so only the chain can tell)", async () => {
-    const swapped = [{ ...commits[0], txHash: commits[1]?.txHash }, commits[1] as Partial<ArtifactCommit>];
+    const swapped = [{ ...commits[0], txHash: commits[1]?.txHash ?? null }, commits[1] as Partial<ArtifactCommit>];
     const { bytes } = await artifactOf({ commits: swapped, packets });
     const report = await verifyJobArtifact(bytes, { numbers: numbersClient() });
     expect(report.verdict).to.equal("invalid");

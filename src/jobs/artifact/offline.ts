@@ -142,22 +142,25 @@ export function checkArtifactOffline(input: Uint8Array | unknown): OfflineOutcom
 
   // Each packet: its bytes, hash and CID agree.
   const packetBytes: Uint8Array[] = [];
-  packets.forEach((packet, i) => {
+  for (const [i, packet] of packets.entries()) {
     const bytes = fromBase64Url(packet.bytes);
     const field = `proof.packets[${i}]`;
-    if (bytes === undefined) return checks.integrity.fail("is not base64url", i, `${field}.bytes`);
+    if (bytes === undefined) {
+      checks.integrity.fail("is not base64url", i, `${field}.bytes`);
+      continue;
+    }
     const hash = sha256(bytes);
-    if (!equalBytes(hash, fromHex(packet.packetHash) as Uint8Array))
-      return checks.integrity.fail("is not the SHA-256 of the packet's bytes", i, `${field}.packetHash`);
-    if (packet.cid !== cidFromSha256(hash))
-      return checks.integrity.fail(
-        `is not the raw CID of the packet's hash (${cidFromSha256(hash)})`,
-        i,
-        `${field}.cid`,
-      );
+    if (!equalBytes(hash, fromHex(packet.packetHash) as Uint8Array)) {
+      checks.integrity.fail("is not the SHA-256 of the packet's bytes", i, `${field}.packetHash`);
+      continue;
+    }
+    if (packet.cid !== cidFromSha256(hash)) {
+      checks.integrity.fail(`is not the raw CID of the packet's hash (${cidFromSha256(hash)})`, i, `${field}.cid`);
+      continue;
+    }
     packetBytes.push(bytes);
     checks.integrity.pass();
-  });
+  }
   const intact = packetBytes.length === packets.length;
 
   // Each packet: canonical, of the tenant, signed by the artifact's key.
@@ -165,7 +168,7 @@ export function checkArtifactOffline(input: Uint8Array | unknown): OfflineOutcom
   if (!intact) checks.packetSignatures.skip(packets.length);
   else {
     let verified = 0;
-    packetBytes.forEach((bytes, i) => {
+    for (const [i, bytes] of packetBytes.entries()) {
       const field = `proof.packets[${i}].bytes`;
       let packet: EvidencePacket;
       let message: Uint8Array;
@@ -173,30 +176,33 @@ export function checkArtifactOffline(input: Uint8Array | unknown): OfflineOutcom
         ({ packet, signingMessage: message } = decodePacket(bytes));
       } catch (error) {
         if (!(error instanceof BaseError)) throw error;
-        return checks.packetSignatures.fail(`is not a canonical evidence packet: ${error.shortMessage}`, i, field);
+        checks.packetSignatures.fail(`is not a canonical evidence packet: ${error.shortMessage}`, i, field);
+        continue;
       }
       decoded.push(packet);
-      if (packet.signingKeyId !== artifact.signature.keyId)
-        return checks.packetSignatures.fail(
+      if (packet.signingKeyId !== artifact.signature.keyId) {
+        checks.packetSignatures.fail(
           `packet ${i} was signed by key "${packet.signingKeyId}", not the artifact's "${artifact.signature.keyId}"`,
           i,
           "signature.keyId",
         );
-      if (packet.tenantId !== artifact.job.tenantId)
-        return checks.packetSignatures.fail(
+        continue;
+      }
+      if (packet.tenantId !== artifact.job.tenantId) {
+        checks.packetSignatures.fail(
           `packet ${i} is tenant "${packet.tenantId}"'s, not "${artifact.job.tenantId}"`,
           i,
           "job.tenantId",
         );
-      if (!verifyEd25519(publicKey, message, packet.signature))
-        return checks.packetSignatures.fail(
-          "the packet's signature does not verify under signature.publicKey",
-          i,
-          field,
-        );
+        continue;
+      }
+      if (!verifyEd25519(publicKey, message, packet.signature)) {
+        checks.packetSignatures.fail("the packet's signature does not verify under signature.publicKey", i, field);
+        continue;
+      }
       verified++;
       checks.packetSignatures.pass();
-    });
+    }
     // No packet verifying under the key blames the key, not the packets.
     const failures = checks.packetSignatures.result().failures;
     if (verified === 0 && failures.every((f) => f.message.includes("does not verify")) && failures.length > 0) {
@@ -235,25 +241,31 @@ export function checkArtifactOffline(input: Uint8Array | unknown): OfflineOutcom
   }
 
   // NIDs: the CID, unless the Capture API answered another, which must be marked.
-  packets.forEach((packet, i) => {
+  for (const [i, packet] of packets.entries()) {
     const { nid, nidMatchesCid, status, txHash, blockNumber } = packet.numbers;
     const field = `proof.packets[${i}].numbers`;
-    if ((nid === packet.cid) !== nidMatchesCid)
-      return checks.nid.fail(
+    if ((nid === packet.cid) !== nidMatchesCid) {
+      checks.nid.fail(
         nidMatchesCid
           ? "the NID differs from the CID, yet is marked as matching"
           : "the NID is the CID, yet is marked as differing",
         i,
         `${field}.nidMatchesCid`,
       );
-    if (status === "committed" && (txHash === null || blockNumber === null))
-      return checks.nid.fail("a committed packet names no transaction and block", i, `${field}.txHash`);
-    if (status === "pending" && (txHash !== null || blockNumber !== null))
-      return checks.nid.fail("a pending commit names a transaction", i, `${field}.status`);
+      continue;
+    }
+    if (status === "committed" && (txHash === null || blockNumber === null)) {
+      checks.nid.fail("a committed packet names no transaction and block", i, `${field}.txHash`);
+      continue;
+    }
+    if (status === "pending" && (txHash !== null || blockNumber !== null)) {
+      checks.nid.fail("a pending commit names a transaction", i, `${field}.status`);
+      continue;
+    }
     if (!nidMatchesCid)
       notes.push(`Packet ${i}'s NID ${nid} is not its CID ${packet.cid}: the Capture API answered it.`);
     checks.nid.pass();
-  });
+  }
   const pending = packets.filter((packet) => packet.numbers.status === "pending").length;
   if (pending > 0)
     notes.push(`${pending} of ${packets.length} Numbers commits were not yet mined when the artifact was issued.`);
