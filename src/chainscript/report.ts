@@ -5,6 +5,8 @@ export type CheckStatus = "pass" | "fail" | "skip";
 export interface CheckFailure {
   /** Index of the chain entry concerned, when the failure is about one entry. */
   readonly entry?: number;
+  /** The field of the document concerned (`proof.packets[1].cid`), when the check names one. */
+  readonly field?: string;
   readonly message: string;
 }
 
@@ -56,11 +58,15 @@ export class Check {
     this.#checked += count;
   }
 
-  fail(message: string, entry?: number): void {
+  fail(message: string, entry?: number, field?: string): void {
     this.#checked += 1;
     this.#failed += 1;
     if (this.#failures.length < MAX_LISTED_FAILURES)
-      this.#failures.push(entry === undefined ? { message } : { entry, message });
+      this.#failures.push({
+        ...(entry === undefined ? {} : { entry }),
+        ...(field === undefined ? {} : { field }),
+        message,
+      });
   }
 
   skip(count = 1): void {

@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   anchor: async () => (await import("./commands/anchor.ts")).anchor,
   verify: async () => (await import("./commands/verify.ts")).verify,
   "verify-asset": async () => (await import("./commands/verify.ts")).verifyAsset,
+  "verify-artifact": async () => (await import("./commands/artifact.ts")).verifyArtifact,
   "tenant register": async () => (await import("./commands/tenant.ts")).tenantRegister,
   "tenant show": async () => (await import("./commands/tenant.ts")).tenantShow,
   "signer add": async () => (await import("./commands/tenant.ts")).signerAdd,
@@ -47,8 +48,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(await help());
     return group === undefined ? EXIT.usage : EXIT.ok;
   }
-  // `pop serve keys create|revoke` are three words deep; `pop gateway`, `pop anchor`, `pop serve`, `pop verify`
-  // and `pop verify-asset` have no sub-action.
+  // `pop serve keys create|revoke` are three words deep; `pop gateway`, `pop anchor`, `pop serve`, `pop verify`,
+  // `pop verify-asset` and `pop verify-artifact` have no sub-action.
   const triple = rest[0] === undefined ? undefined : COMMANDS[`${group} ${action} ${rest[0]}`];
   const single = triple === undefined ? COMMANDS[group] : undefined;
   const load = triple ?? single ?? COMMANDS[`${group} ${action}`];

@@ -18,6 +18,8 @@ export const CHECK_MARK = { pass: "✔", fail: "✘", skip: "–" } as const;
 export function formatCheck(check: CheckResult): string {
   const counts = check.status === "fail" ? ` (${check.failed} of ${check.checked} failed)` : "";
   const first = check.failures[0];
-  const detail = first ? `\n      ${first.entry === undefined ? "" : `entry ${first.entry}: `}${first.message}` : "";
+  const where =
+    first?.field === undefined ? (first?.entry === undefined ? "" : `entry ${first.entry}: `) : `${first.field}: `;
+  const detail = first ? `\n      ${where}${first.message}` : "";
   return `  ${CHECK_MARK[check.status]} ${check.id}: ${check.description}${counts}${detail}`;
 }

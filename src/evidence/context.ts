@@ -8,3 +8,5 @@ const context = (label: string): Uint8Array => new TextEncoder().encode(`${label
 export const PACKET_CONTEXT = context("POP-PACKET-V1");
 export const ENTRY_CONTEXT = context("POP-ENTRY-V1");
 export const CHAIN_CONTEXT = context("POP-CHAIN-V1");
+/** A job artifact's signature (src/jobs/artifact): over the JSON (RFC 8785) of the artifact without its signature value. */
+export const ARTIFACT_CONTEXT = context("POP-ARTIFACT-V1");

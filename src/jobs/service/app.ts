@@ -8,16 +8,26 @@ import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
+import { type ArtifactDeps, downloadArtifact, verifyArtifactContent } from "./artifacts.ts";
 import { type AuthVariables, apiKeyAuth } from "./auth.ts";
 import { ServiceError } from "./errors.ts";
 import { completeJob, type EventDeps, receiptByKey, submitJob } from "./events.ts";
 import { type HealthDeps, health } from "./health.ts";
 import { jobTimeline, listJobs } from "./queries.ts";
 import { type RateLimit, TokenBuckets } from "./rateLimit.ts";
-import { completeRoute, healthRoute, listRoute, submitRoute, timelineRoute } from "./routes.ts";
-import type { Receipt } from "./schemas.ts";
+import {
+  completeRoute,
+  downloadRoute,
+  healthRoute,
+  listRoute,
+  submitRoute,
+  timelineRoute,
+  verifyArtifactAliasRoute,
+  verifyArtifactRoute,
+} from "./routes.ts";
+import type { Receipt, VerifyArtifactBody } from "./schemas.ts";
 
-export interface AppDeps extends EventDeps, HealthDeps {
+export interface AppDeps extends EventDeps, HealthDeps, ArtifactDeps {
   /** Largest request body accepted (413 beyond); default 1 MiB. */
   readonly bodyLimitBytes?: number;
   readonly rateLimit: RateLimit;
@@ -33,6 +43,9 @@ export const PATHS = [
   "/api/jobs/complete",
   "/api/jobs/list",
   "/api/jobs/timeline/{jobId}",
+  "/api/artifacts/download/{jobId}",
+  "/api/artifacts/verify-c2pa",
+  "/api/artifacts/verify",
   "/api/openapi.json",
 ];
 
@@ -97,8 +110,9 @@ export function createReceiptsApp(deps: AppDeps) {
       );
     await next();
   };
-  for (const path of ["/api/jobs/submit", "/api/jobs/complete"]) app.use(path, limit, auth, jsonOnly);
-  for (const path of ["/api/jobs/list", "/api/jobs/timeline/*"]) app.use(path, auth);
+  for (const path of ["/api/jobs/submit", "/api/jobs/complete", "/api/artifacts/verify-c2pa", "/api/artifacts/verify"])
+    app.use(path, limit, auth, jsonOnly);
+  for (const path of ["/api/jobs/list", "/api/jobs/timeline/*", "/api/artifacts/download/*"]) app.use(path, auth);
 
   /** 200 once committed; else 202. `?wait=commit` first polls the event until committed or the wait runs out. */
   const answer = async (c: Context, receipt: Receipt, wait: string | undefined) => {
@@ -127,6 +141,21 @@ export function createReceiptsApp(deps: AppDeps) {
   app.openapi(timelineRoute, async (c) =>
     c.json(await jobTimeline(deps.db, c.get("tenantId"), c.req.valid("param").jobId), 200),
   );
+  app.openapi(downloadRoute, async (c) => {
+    const { jobId } = c.req.valid("param");
+    const bytes = await downloadArtifact(deps, c.get("tenantId"), jobId);
+    // The exact signed bytes: re-serialising (c.json) could change them.
+    return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
+      "content-type": "application/json",
+      "content-disposition": `attachment; filename*=UTF-8''${encodeURIComponent(jobId)}.pop-artifact.json`,
+    }) as never;
+  });
+  const verifyHandler = async (c: Context) => {
+    const { artifactContent } = (c.req as unknown as { valid(target: "json"): VerifyArtifactBody }).valid("json");
+    return c.json(await verifyArtifactContent(deps, artifactContent), 200);
+  };
+  app.openapi(verifyArtifactRoute, verifyHandler as never);
+  app.openapi(verifyArtifactAliasRoute, verifyHandler as never);
   app.doc("/api/openapi.json", {
     openapi: "3.0.3",
     info: {

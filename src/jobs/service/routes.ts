@@ -1,16 +1,19 @@
 /** The routes as OpenAPI definitions: paths, parameters, bodies and answers (app.ts attaches the handlers). */
 import { createRoute, z } from "@hono/zod-openapi";
 import {
+  ArtifactReport,
   CompleteBody,
   DuplicateBody,
   ErrorBody,
   Health,
+  JobArtifactSchema,
   JobId,
   JobList,
   ListQuery,
   Receipt,
   SubmitBody,
   Timeline,
+  VerifyArtifactBody,
   WaitQuery,
 } from "./schemas.ts";
 
@@ -85,4 +88,52 @@ export const timelineRoute = createRoute({
   responses: { 200: json(Timeline, "The job's events."), ...authErrors, 404: error("No such job.") },
 });
 
-export const ROUTES = [healthRoute, submitRoute, completeRoute, listRoute, timelineRoute];
+export const downloadRoute = createRoute({
+  method: "get",
+  path: "/api/artifacts/download/{jobId}",
+  summary:
+    "The job's artifact: its results and whole proof (packets, Numbers commits, Base anchor), signed by the tenant's key over its RFC 8785 bytes.",
+  security,
+  request: { params: z.object({ jobId: JobId.openapi({ param: { name: "jobId", in: "path" } }) }) },
+  responses: {
+    200: json(JobArtifactSchema, "The artifact, served as its exact RFC 8785 bytes (the signed form)."),
+    ...authErrors,
+    404: error("No such job."),
+    503: error("The service holds no signing key for the job's tenant."),
+  },
+});
+
+const verifyDefinition = (path: string, summary: string) =>
+  createRoute({
+    method: "post",
+    path,
+    summary,
+    security,
+    request: { body: { required: true, content: { "application/json": { schema: VerifyArtifactBody } } } },
+    responses: {
+      200: json(ArtifactReport, "The verification ran: `verdict` says valid, invalid or incomplete."),
+      ...authErrors,
+      413: error("The body is larger than the service accepts."),
+      415: error("The body is not JSON."),
+    },
+  });
+
+export const verifyArtifactRoute = verifyDefinition(
+  "/api/artifacts/verify-c2pa",
+  "Verify a job artifact: offline, then against the service's configured chains; every check is named.",
+);
+export const verifyArtifactAliasRoute = verifyDefinition(
+  "/api/artifacts/verify",
+  "Alias of /api/artifacts/verify-c2pa.",
+);
+
+export const ROUTES = [
+  healthRoute,
+  submitRoute,
+  completeRoute,
+  listRoute,
+  timelineRoute,
+  downloadRoute,
+  verifyArtifactRoute,
+  verifyArtifactAliasRoute,
+];

@@ -4,6 +4,7 @@
  * OpenAPI document at /api/openapi.json, so the two cannot drift apart.
  */
 import { z } from "@hono/zod-openapi";
+import { JobArtifact } from "../artifact/format.ts";
 import { GPU_IDS, TASK_TYPE_IDS } from "../catalog.ts";
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for.
@@ -284,3 +285,44 @@ export const Health = z
     components: z.record(z.object({ status: componentStatus, detail: z.string() })),
   })
   .openapi("Health");
+
+export const JobArtifactSchema = JobArtifact.openapi("JobArtifact", {
+  description: "pop-job-artifact/1 (docs/receipts.md, decision 027).",
+});
+
+export const VerifyArtifactBody = z
+  .object({
+    artifactContent: z.union([z.string().min(1, "must not be empty"), z.record(z.unknown())]).openapi({
+      description:
+        "The artifact: its file's text (every byte is then checked) or the parsed JSON object (its content is checked).",
+    }),
+  })
+  .strict()
+  .openapi("VerifyArtifact");
+
+const CheckResultSchema = z.object({
+  id: z.string(),
+  description: z.string(),
+  status: z.enum(["pass", "fail", "skip"]),
+  checked: z.number(),
+  skipped: z.number(),
+  failed: z.number(),
+  failures: z.array(z.object({ entry: z.number().optional(), field: z.string().optional(), message: z.string() })),
+  optional: z.literal(true).optional(),
+});
+
+export const ArtifactReport = z
+  .object({
+    verdict: z.enum(["valid", "invalid", "incomplete"]),
+    checks: z.array(CheckResultSchema),
+    firstFailure: z
+      .object({ check: z.string(), entry: z.number().optional(), field: z.string().optional(), message: z.string() })
+      .optional(),
+    notes: z.array(z.string()),
+    jobId: z.string().optional(),
+    tenantId: z.string().optional(),
+    keyId: z.string().optional(),
+    anchored: z.boolean().optional(),
+  })
+  .openapi("ArtifactVerification");
+export type VerifyArtifactBody = z.infer<typeof VerifyArtifactBody>;

@@ -10,6 +10,7 @@ import { migrate } from "../../db/migrate.ts";
 import type { Signer } from "../../keys/signer.ts";
 import type { Committer } from "../../numbers/committer.ts";
 import type { ContentProvider } from "../../storage/provider.ts";
+import type { JobAnchorLookup } from "../artifact/anchor.ts";
 import type { AnchoringConnection } from "./anchorConfig.ts";
 import { type AnchoringOptions, AnchorWorker } from "./anchoring.ts";
 import { createReceiptsApp } from "./app.ts";
@@ -43,6 +44,8 @@ export interface ReceiptsServiceOptions {
     | (AnchoringConnection & Partial<Omit<AnchoringOptions, "db" | "providers" | "quorum" | "signers">>)
     | { readonly off: string };
   readonly now?: () => number;
+  /** Where the artifact route reads a job's Base anchor (default: none is anchored yet). */
+  readonly anchorLookup?: JobAnchorLookup;
   readonly log?: (error: unknown) => void;
 }
 
@@ -104,6 +107,7 @@ export async function startReceiptsService(options: ReceiptsServiceOptions): Pro
     ...(options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes }),
     ...(options.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: options.waitTimeoutMs }),
     ...(options.log === undefined ? {} : { log: options.log }),
+    ...(options.anchorLookup === undefined ? {} : { anchorLookup: options.anchorLookup }),
   });
   const host = options.host ?? "127.0.0.1";
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
