@@ -38,6 +38,11 @@ export interface OutboxOptions {
   readonly storeDelayMs?: number;
   /** Failures of the loop itself (the database gone): reported, and the loop carries on. */
   readonly onError?: (error: unknown) => void;
+  /**
+   * Called after each recorded step of an event (its new status committed to the database): `stored`,
+   * `submitted`, `committed`. The fault tests kill the process there.
+   */
+  readonly onStep?: (step: "stored" | "submitted" | "committed") => void | Promise<void>;
 }
 
 interface ClaimedRow {
@@ -143,6 +148,7 @@ export class OutboxWorker {
           [row.id],
         );
         status = "stored";
+        await this.#options.onStep?.("stored");
       }
       if (status === "stored") {
         const receipt = await committer.submit({
@@ -214,6 +220,7 @@ export class OutboxWorker {
         receipt.explorerUrl ?? null,
       ],
     );
+    await this.#options.onStep?.(status);
     return status;
   }
 }
