@@ -38,6 +38,11 @@ export interface OutboxOptions {
   readonly storeDelayMs?: number;
   /** Failures of the loop itself (the database gone): reported, and the loop carries on. */
   readonly onError?: (error: unknown) => void;
+  /**
+   * Called after each recorded step of an event (its new status committed to the database by this worker,
+   * not already by another replica): `stored`, `submitted`, `committed`. The fault tests kill the process there.
+   */
+  readonly onStep?: (step: "stored" | "submitted" | "committed") => void | Promise<void>;
 }
 
 interface ClaimedRow {
@@ -138,11 +143,12 @@ export class OutboxWorker {
     try {
       if (status === "recorded") {
         await this.#store(row);
-        await db.query(
-          "update pop_jobs_event set status = 'stored', stored_at = now() where id = $1 and status = 'recorded'",
+        const moved = await db.query(
+          "update pop_jobs_event set status = 'stored', stored_at = now() where id = $1 and status = 'recorded' returning id",
           [row.id],
         );
         status = "stored";
+        if (moved.length === 1) await this.#options.onStep?.("stored");
       }
       if (status === "stored") {
         const receipt = await committer.submit({
@@ -199,10 +205,10 @@ export class OutboxWorker {
   /** Writes the committer's receipt into the row; answers the row's new status. */
   async #record(row: ClaimedRow, receipt: CommitReceipt): Promise<"submitted" | "committed"> {
     const status = receipt.status === "committed" ? "committed" : "submitted";
-    await this.#options.db.query(
+    const moved = await this.#options.db.query(
       `update pop_jobs_event set status = $2, committer = $3, nid = $4, nid_matches_cid = $5, tx_hash = $6,
          block_number = $7, explorer_url = $8, committed_at = case when $2 = 'committed' then now() end, last_error = null
-       where id = $1 and status <> 'committed'`,
+       where id = $1 and status <> 'committed' returning id`,
       [
         row.id,
         status,
@@ -214,6 +220,8 @@ export class OutboxWorker {
         receipt.explorerUrl ?? null,
       ],
     );
+    // A pending commit settled again records its receipt again: a step only when the status moved.
+    if (moved.length === 1 && status !== row.status) await this.#options.onStep?.(status);
     return status;
   }
 }

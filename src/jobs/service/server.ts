@@ -47,6 +47,11 @@ export interface ReceiptsServiceOptions {
   /** Where the artifact route reads a job's Base anchor (default: none is anchored yet). */
   readonly anchorLookup?: JobAnchorLookup;
   readonly log?: (error: unknown) => void;
+  /**
+   * Called after an event is recorded (its row committed, before the answer): `recorded`. The worker's own
+   * steps are `worker.onStep`'s. The fault tests kill the process there.
+   */
+  readonly onStep?: (step: "recorded") => void;
 }
 
 export interface ReceiptsService {
@@ -90,7 +95,10 @@ export async function startReceiptsService(options: ReceiptsServiceOptions): Pro
     db: options.db,
     signers: options.signers,
     now: options.now ?? Date.now,
-    recorded: () => worker?.wake(),
+    recorded: () => {
+      options.onStep?.("recorded");
+      worker?.wake();
+    },
     providers: options.providers,
     quorum,
     committer: options.committer,

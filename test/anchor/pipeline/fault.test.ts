@@ -17,10 +17,7 @@
  * consistency (one hash everywhere: database, receipt, log, block) rather
  * than for equality with the reference.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
-import { once } from "node:events";
-import { cpSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -33,11 +30,15 @@ import { toOnchainId } from "../../../src/anchor/ids.ts";
 import { anchorManifests } from "../../../src/anchor/pipeline/pipeline.ts";
 import { receiptPathFor } from "../../../src/anchor/pipeline/receipt.ts";
 import type { Database } from "../../../src/db/database.ts";
-import { openPglite } from "../../../src/db/pglite.ts";
-import { openServer } from "../../../src/db/server.ts";
 import { LocalStore } from "../../../src/storage/local.ts";
 import { accounts, clients } from "../../helpers/anchorRun.ts";
-import { type DatabaseTarget, describeEachDatabase, TEST_DATABASE_URL_VARIABLE } from "../../helpers/databases.ts";
+import { describeEachDatabase } from "../../helpers/databases.ts";
+import {
+  runChild as runFaultChild,
+  type StateDatabase,
+  type StateDatabases,
+  stateDatabases,
+} from "../../helpers/faultChild.ts";
 import { fixedSigner } from "../../helpers/fixtures.ts";
 import { type LocalChain, startLocalBase } from "../../helpers/localChain.ts";
 import { TEST_NODE_FLAGS } from "../../helpers/node.ts";
@@ -45,108 +46,10 @@ import { pipelineContext, registerTenantFor, writeManifest } from "../../helpers
 
 const CHILD = join(import.meta.dirname, "fault", "anchorChild.ts");
 const TENANT = "studio-aurora";
+/** Runs fault/anchorChild.ts to its end or, with `killAfter`, to its SIGKILL. */
+const runChild = (env: Record<string, string>, killAfter?: number) => runFaultChild(CHILD, env, killAfter);
 const SINGLE_STEPS = ["registered", "packets", "chained", "stored", "signed", "submitted", "sent", "confirmed", "done"];
 const PREPARE_STEPS = ["registered", "packets", "chained", "stored", "signed"];
-
-/** A state database the child opens by itself and the test opens after the child has gone. */
-interface StateDatabase {
-  /** What the child needs to open it. */
-  readonly env: Record<string, string>;
-  open(): Promise<Database>;
-  dispose(): Promise<void>;
-}
-
-interface StateDatabases {
-  fresh(): Promise<StateDatabase>;
-  close(): Promise<void>;
-}
-
-/**
- * Empty databases of the target's engine that another process can open: for
- * PGlite a directory (copied from one created once, since creating one takes
- * seconds), for Postgres a schema of its own on the test server.
- */
-async function stateDatabases(target: DatabaseTarget, root: string): Promise<StateDatabases> {
-  if (target.name === "pglite") {
-    const template = join(root, "pglite-template");
-    await (await openPglite(template)).close();
-    let count = 0;
-    return {
-      async fresh() {
-        const dir = join(root, `pglite-${++count}`);
-        // cpSync copies natively: ten times faster than the promise API here (about 1,000 files, 40 MB).
-        cpSync(template, dir, { recursive: true });
-        return {
-          env: { POP_FAULT_PGLITE_DIR: dir },
-          open: () => openPglite(dir),
-          dispose: () => rm(dir, { recursive: true, force: true }),
-        };
-      },
-      async close() {},
-    };
-  }
-  const url = process.env[TEST_DATABASE_URL_VARIABLE]?.trim();
-  if (!url) throw new Error(`${TEST_DATABASE_URL_VARIABLE} is not set`);
-  const admin = await openServer(url);
-  let count = 0;
-  return {
-    async fresh() {
-      const schema = `pop_fault_${process.pid}_${++count}`;
-      await admin.query(`drop schema if exists ${schema} cascade`);
-      await admin.query(`create schema ${schema}`);
-      const scoped = new URL(url);
-      scoped.searchParams.set("options", `-c search_path=${schema}`);
-      return {
-        env: { POP_FAULT_DATABASE_URL: scoped.toString() },
-        open: () => openServer(scoped.toString()),
-        dispose: async () => {
-          await admin.query(`drop schema if exists ${schema} cascade`);
-        },
-      };
-    },
-    close: () => admin.close(),
-  };
-}
-
-interface ChildOutcome {
-  readonly steps: string[];
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stderr: string;
-}
-
-/** Runs fault/anchorChild.ts to its end or, with `killAfter`, to its SIGKILL. */
-async function runChild(env: Record<string, string>, killAfter?: number): Promise<ChildOutcome> {
-  const loader = process.features.typescript ? [] : ["--import", "tsx"];
-  const child: ChildProcess = spawn(process.execPath, [...TEST_NODE_FLAGS, ...loader, CHILD], {
-    env: {
-      // Nothing of the child's own configuration is inherited: only what this call passes.
-      ...Object.fromEntries(
-        Object.entries(process.env).filter(([name]) => !name.startsWith("POP_FAULT_") && name !== "KILL_AFTER_STEP"),
-      ),
-      ...env,
-      ...(killAfter === undefined ? {} : { KILL_AFTER_STEP: String(killAfter) }),
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-    // A child that hangs is ended by SIGTERM, which no assertion mistakes for the injected SIGKILL.
-    timeout: 60_000,
-    killSignal: "SIGTERM",
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const [code, signal] = (await once(child, "close")) as [number | null, NodeJS.Signals | null];
-  const steps = stdout
-    .split("\n")
-    .filter((line) => line.startsWith("step "))
-    .map((line) => line.slice("step ".length));
-  return { steps, code, signal, stderr };
-}
 
 const hex = (bytes: unknown) => Buffer.from(bytes as Uint8Array).toString("hex");
 /** Compared by digest: equal bytes either way, and a failure's diff stays readable. */
