@@ -10,13 +10,18 @@
  * POP_TEST_DATABASE_URL names one, else PGlite. Baseline, in the same run:
  * GET /api/health (an HTTP round trip and one query) from the same clients.
  */
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createPublicClient, type Hex, http, keccak256, stringToBytes } from "viem";
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { type Address, createPublicClient, defineChain, type Hex, http, keccak256, stringToBytes } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { getContractEvents, getTransactionCount } from "viem/actions";
+import { getBlockNumber, getContractEvents, getTransactionCount } from "viem/actions";
 import { commitRegisterAbi } from "../../src/anchor/abi.ts";
 import type { Database } from "../../src/db/database.ts";
 import { migrate } from "../../src/db/migrate.ts";
@@ -28,6 +33,7 @@ import { simulateJob } from "../../src/jobs/simulator.ts";
 import { signerFromSeed } from "../../src/keys/fileSigner.ts";
 import { createDirectCommitter } from "../../src/numbers/directCommitter.ts";
 import { LocalStore } from "../../src/storage/local.ts";
+import type { DatabaseTarget } from "../../test/helpers/databases.ts";
 import { DEV_KEYS } from "../demo/accounts.ts";
 import type { BenchLine } from "./measure.ts";
 import { type LoadJob, type LoadResult, percentile, runLoad } from "./receiptsLoad.ts";
@@ -37,8 +43,11 @@ export interface ReceiptsBenchConfig {
   readonly clients: number;
   /** Stop the service halfway and start a new one on the same database. */
   readonly restart: boolean;
-  /** Every `waitEvery`-th job's events are sent with `?wait=commit` (0: none). */
-  readonly waitEvery: number;
+  /**
+   * The last `waitJobs` jobs are sent after the others are all committed, with `?wait=commit`, all at once:
+   * the commit latency of an idle service (behind a backlog of thousands it is the backlog's drain time).
+   */
+  readonly waitJobs: number;
   /** GET /api/health requests per client for the baseline. */
   readonly healthPerClient: number;
   /** Gives up waiting for the commits after this long. */
@@ -49,13 +58,16 @@ export const FULL_RUN: ReceiptsBenchConfig = {
   jobs: 2_000,
   clients: 50,
   restart: true,
-  waitEvery: 100,
+  waitJobs: 10,
   healthPerClient: 20,
 };
 
 export interface ReceiptsBenchResult {
   readonly database: "pglite" | "postgres";
+  /** The timed phase: every job but the last `waitJobs`. */
   readonly load: LoadResult;
+  /** The `?wait=commit` jobs, after the drain. */
+  readonly waited: LoadResult;
   readonly healthMs: number[];
   readonly healthPerSecond: number;
   /** From the first request until the last commit is mined and recorded. */
@@ -70,11 +82,15 @@ export interface ReceiptsBenchResult {
     readonly stored: number;
     readonly jobs: number;
   };
+  /** This process's CPU (service, worker, clients; not the chain's nor Postgres's) during the timed phase and its drain. */
+  readonly cpuSeconds: number;
   /** Errors the service answered 500 for. */
   readonly serviceErrors: readonly unknown[];
 }
 
 const TENANT = "fleet-bench";
+/** Blocks per log query (each commit is a block of its own on the local chain). */
+const LOG_RANGE = 500n;
 /** Dev account 1 sends the commits (account 0 deployed the CommitRegister). */
 const committerAccount = privateKeyToAccount(DEV_KEYS[1] as Hex);
 
@@ -95,7 +111,7 @@ async function makeJobs(config: ReceiptsBenchConfig): Promise<LoadJob[]> {
     jobs.push({
       submit: submitBodyOf(job.submitted),
       complete: completeBodyOf(await job.complete()),
-      wait: config.waitEvery > 0 && i % config.waitEvery === config.waitEvery - 1,
+      wait: i >= config.jobs - config.waitJobs,
     });
   }
   return jobs;
@@ -118,17 +134,66 @@ async function healthBaseline(url: string, clients: number, perClient: number) {
   return { times, perSecond: times.length / ((performance.now() - start) / 1000) };
 }
 
+/** The local Numbers chain (31338) in a child process: numbersChain.ts. */
+async function startChildChain() {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", fileURLToPath(new URL("numbersChain.ts", import.meta.url))],
+    {
+      stdio: ["pipe", "pipe", "inherit"],
+      env: { ...process.env, PONDER_TELEMETRY_DISABLED: "true" },
+    },
+  );
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const [line] = (await Promise.race([
+    once(createInterface({ input: child.stdout as Readable }), "line"),
+    exited.then(() => {
+      throw new Error("The local Numbers chain's process exited before it was ready.");
+    }),
+  ])) as [string];
+  const { url, commitRegister } = JSON.parse(line) as { url: string; commitRegister: Address };
+  return {
+    url,
+    commitRegister,
+    chain: defineChain({
+      id: 31338,
+      name: "Numbers (local stand-in)",
+      nativeCurrency: { name: "NUM", symbol: "NUM", decimals: 18 },
+      rpcUrls: { default: { http: [url] } },
+    }),
+    async close() {
+      child.stdin?.end();
+      await exited;
+    },
+  };
+}
+
 const countBy = (rows: readonly { key: string; count: number }[]) =>
   Object.fromEntries(rows.map((row) => [row.key, Number(row.count)]));
 
-export async function runReceiptsBench(config: ReceiptsBenchConfig): Promise<ReceiptsBenchResult> {
-  const { startLocalNumbers } = await import("../../test/helpers/localChain.ts");
+export interface ReceiptsBenchSetup {
+  /** Default: Postgres from POP_BENCH_DATABASE_URL or POP_TEST_DATABASE_URL, else PGlite. */
+  readonly database?: DatabaseTarget;
+  /** `in-process` saves a process start (the smoke test); the bench measures with the chain apart. */
+  readonly chain?: "child" | "in-process";
+}
+
+export async function runReceiptsBench(
+  config: ReceiptsBenchConfig,
+  setup: ReceiptsBenchSetup = {},
+): Promise<ReceiptsBenchResult> {
   const dir = await mkdtemp(join(tmpdir(), "pop-bench-receipts-"));
-  const chain = await startLocalNumbers();
+  const chain =
+    setup.chain === "in-process"
+      ? await (await import("../../test/helpers/localChain.ts")).startLocalNumbers()
+      : await startChildChain();
   let opened: { name: "pglite" | "postgres"; db: Database } | undefined;
   let service: ReceiptsService | undefined;
   try {
-    opened = await benchDatabase();
+    opened =
+      setup.database === undefined
+        ? await benchDatabase()
+        : { name: setup.database.name, db: await setup.database.open() };
     const { db } = opened;
     const store = new LocalStore(join(dir, "store"));
     const publicClient = createPublicClient({ chain: chain.chain, transport: http(chain.url) });
@@ -160,12 +225,26 @@ export async function runReceiptsBench(config: ReceiptsBenchConfig): Promise<Rec
     for (let i = 0; i < config.clients; i++) apiKeys.push((await createApiKey(db, TENANT)).key);
     const jobs = await makeJobs(config);
 
+    await healthBaseline(url, config.clients, config.healthPerClient); // warm-up: the first requests compile the app
     const health = await healthBaseline(url, config.clients, config.healthPerClient);
     const loadStart = performance.now();
+    const cpuStart = process.cpuUsage();
+    const progress = process.env.POP_BENCH_DEBUG
+      ? setInterval(() => {
+          void db
+            .query("select status, count(*)::integer as n from pop_jobs_event group by status")
+            .then((rows) =>
+              process.stderr.write(
+                `${((performance.now() - loadStart) / 1000).toFixed(0)} s ${JSON.stringify(rows)}\n`,
+              ),
+            );
+        }, 5_000)
+      : undefined;
+    const timed = jobs.slice(0, config.jobs - config.waitJobs);
     const load = await runLoad({
       url,
       apiKeys,
-      jobs,
+      jobs: timed,
       clients: config.clients,
       ...(config.restart
         ? {
@@ -176,19 +255,29 @@ export async function runReceiptsBench(config: ReceiptsBenchConfig): Promise<Rec
           }
         : {}),
     });
-
-    const total = config.jobs * 2;
-    const deadline = Date.now() + (config.commitTimeoutMs ?? 600_000);
-    for (;;) {
-      const [row] = await db.query<{ count: number }>(
-        "select count(*)::integer as count from pop_jobs_event where status = 'committed'",
-      );
-      if (Number(row?.count) >= total) break;
-      if (Date.now() > deadline)
-        throw new Error(`Only ${row?.count} of ${total} events were committed after the run; the rest were lost.`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const allCommitted = async (count: number) => {
+      const deadline = Date.now() + (config.commitTimeoutMs ?? 600_000);
+      for (;;) {
+        const [row] = await db.query<{ count: number }>(
+          "select count(*)::integer as count from pop_jobs_event where status = 'committed'",
+        );
+        if (Number(row?.count) >= count) return;
+        if (Date.now() > deadline)
+          throw new Error(`Only ${row?.count} of ${count} events were committed in time; the rest are lost or stuck.`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    await allCommitted(2 * timed.length);
     const commitSeconds = (performance.now() - loadStart) / 1000;
+    const cpu = process.cpuUsage(cpuStart);
+    clearInterval(progress);
+    const waited = await runLoad({
+      url,
+      apiKeys,
+      jobs: jobs.slice(timed.length),
+      clients: Math.max(1, Math.min(config.clients, config.waitJobs)),
+    });
+    await allCommitted(2 * config.jobs);
     await service.close();
     service = undefined;
 
@@ -210,21 +299,27 @@ export async function runReceiptsBench(config: ReceiptsBenchConfig): Promise<Rec
     );
     // Nothing lost: every receipt a client was given is an event in the database, with the same packet.
     const byKey = new Map(rows.map((row) => [row.idempotency_key, row]));
-    for (const [key, receipt] of load.receipts)
+    for (const [key, receipt] of [...load.receipts, ...waited.receipts])
       if (byKey.get(key)?.packet_cid !== receipt.packetCid)
         throw new Error(`The receipt of ${key} given to a client is not in the database as answered.`);
     let stored = 0;
     for (const row of rows) if (await store.has(row.packet_cid)) stored += 1;
 
     // On the chain: every Commit our account made, by event type (commitData names it) and by CID.
-    const logs = await getContractEvents(publicClient, {
-      address: chain.commitRegister,
-      abi: commitRegisterAbi,
-      eventName: "Commit",
-      args: { recorder: committerAccount.address },
-      fromBlock: 0n,
-      toBlock: "latest",
-    });
+    // In ranges: 4,000 commitData strings are more than an RPC answer may hold.
+    const logs = [];
+    const head = await getBlockNumber(publicClient, { cacheTime: 0 });
+    for (let from = 0n; from <= head; from += LOG_RANGE)
+      logs.push(
+        ...(await getContractEvents(publicClient, {
+          address: chain.commitRegister,
+          abi: commitRegisterAbi,
+          eventName: "Commit",
+          args: { recorder: committerAccount.address },
+          fromBlock: from,
+          toBlock: from + LOG_RANGE - 1n < head ? from + LOG_RANGE - 1n : head,
+        })),
+      );
     const chainCommits: Record<string, number> = {};
     const cidTopics = new Set(rows.map((row) => keccak256(stringToBytes(row.packet_cid))));
     for (const log of logs) {
@@ -236,6 +331,8 @@ export async function runReceiptsBench(config: ReceiptsBenchConfig): Promise<Rec
     return {
       database: opened.name,
       load,
+      waited,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
       healthMs: health.times,
       healthPerSecond: health.perSecond,
       commitSeconds,
@@ -279,9 +376,10 @@ export function receiptsProblems(config: ReceiptsBenchConfig, result: ReceiptsBe
   expect("transactions sent by the committer", result.counts.transactions, 2 * n);
   expect("packets in the store", result.counts.stored, 2 * n);
   expect("jobs", result.counts.jobs, n);
-  expect("events recorded as answered to the clients", result.load.accepted, 2 * n);
-  expect("receipts the clients hold", result.load.receipts.size, 2 * n);
-  const fivexx = [...result.load.statuses].filter(([status]) => status >= 500);
+  expect("events recorded as answered to the clients", result.load.accepted + result.waited.accepted, 2 * n);
+  expect("receipts the clients hold", result.load.receipts.size + result.waited.receipts.size, 2 * n);
+  expect("?wait=commit answers", result.waited.waitMs.length, 2 * config.waitJobs);
+  const fivexx = [...result.load.statuses, ...result.waited.statuses].filter(([status]) => status >= 500);
   expect("5xx answers", fivexx, []);
   expect("errors the service answered 500 for", result.serviceErrors.map(String), []);
   return problems;
@@ -294,6 +392,7 @@ export async function benchReceipts(config: ReceiptsBenchConfig = FULL_RUN): Pro
   const problems = receiptsProblems(config, result);
   if (problems.length > 0) throw new Error(`The receipts run is wrong:\n  ${problems.join("\n  ")}`);
   const { load, database } = result;
+  const events = 2 * (config.jobs - config.waitJobs);
   const postgres = database === "postgres";
   const eventsPerSecond = load.accepted / load.seconds;
   const submitP95 = ms(load.submitMs, 95);
@@ -340,11 +439,16 @@ export async function benchReceipts(config: ReceiptsBenchConfig = FULL_RUN): Pro
     },
     latency("complete (202)", load.completeMs),
     latency(`repeat, 409 with the original receipt (${load.duplicates})`, load.duplicateMs),
-    latency("?wait=commit (200 once mined)", load.waitMs),
+    latency(`?wait=commit, ${config.waitJobs} jobs after the drain (200 once mined)`, result.waited.waitMs),
     {
-      name: `  commits mined (${2 * config.jobs}, direct committer)`,
-      value: (2 * config.jobs) / result.commitSeconds,
-      unit: `commits/s (last one ${result.commitSeconds.toFixed(2)} s after the first request)`,
+      name: "  commits mined (direct committer, local chain)",
+      value: events / result.commitSeconds,
+      unit: `commits/s (${events}: the last one ${result.commitSeconds.toFixed(2)} s after the first request)`,
+    },
+    {
+      name: "  CPU of this process (service, worker, clients) per event",
+      value: (1000 * result.cpuSeconds) / events,
+      unit: "ms (the chain runs in a child process, Postgres in its own)",
     },
     {
       name: "  HTTP attempts by status",
