@@ -448,7 +448,7 @@ export async function benchReceipts(config: ReceiptsBenchConfig = FULL_RUN): Pro
     {
       name: "  CPU of this process (service, worker, clients) per event",
       value: (1000 * result.cpuSeconds) / events,
-      unit: "ms (the chain runs in a child process, Postgres in its own)",
+      unit: `ms (the chain runs in a child process${postgres ? ", Postgres in its own" : "; PGlite in this one"})`,
     },
     {
       name: "  HTTP attempts by status",
