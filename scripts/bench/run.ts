@@ -8,6 +8,7 @@ import { benchAnchor } from "./anchor.ts";
 import { benchEvidence } from "./evidence.ts";
 import { benchIndexer } from "./indexer.ts";
 import { type BenchLine, print } from "./measure.ts";
+import { benchReceipts } from "./receipts.ts";
 import { benchBatchUpload, benchLocalStore } from "./storage.ts";
 import { benchVerify } from "./verify.ts";
 
@@ -23,6 +24,7 @@ const suites: [string, () => Promise<BenchLine[]>][] = [
   ["Verification (4-step protocol)", benchVerify],
   ["Anchoring pipeline", benchAnchor],
   ["Indexer", benchIndexer],
+  ["Receipts service", benchReceipts],
 ];
 const lines: BenchLine[] = [];
 for (const [title, suite] of suites) {

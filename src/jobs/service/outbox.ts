@@ -24,6 +24,8 @@ export interface OutboxOptions {
   readonly quorum?: number;
   /** Events claimed per pass; default 32. */
   readonly batchSize?: number;
+  /** Events of a pass moved on at once; default 4. */
+  readonly concurrency?: number;
   /** Wait between passes that found nothing due; default 500 ms (a recorded event wakes the worker at once). */
   readonly pollIntervalMs?: number;
   /** How long a claimed row is this replica's before another may take it; default 60 s. */
@@ -61,6 +63,7 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
 export class OutboxWorker {
   readonly #options: OutboxOptions;
   readonly #batchSize: number;
+  readonly #concurrency: number;
   #stopped = true;
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
@@ -71,6 +74,7 @@ export class OutboxWorker {
   constructor(options: OutboxOptions) {
     this.#options = options;
     this.#batchSize = options.batchSize ?? 32;
+    this.#concurrency = options.concurrency ?? 4;
   }
 
   /** Starts the loop; passes run until {@link stop}. */
@@ -133,7 +137,13 @@ export class OutboxWorker {
         [this.#batchSize, this.#options.leaseMs ?? 60_000],
       ),
     );
-    await Promise.all(rows.map((row) => this.#advance(row)));
+    // A few at a time: the commits of one sender queue on its nonce lock anyway, and each one waiting there
+    // holds a database connection the request path needs.
+    let next = 0;
+    const lane = async () => {
+      while (next < rows.length) await this.#advance(rows[next++] as ClaimedRow);
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#concurrency, rows.length) }, lane));
     return rows.length;
   }
 
