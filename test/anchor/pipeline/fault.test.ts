@@ -41,7 +41,6 @@ import {
 } from "../../helpers/faultChild.ts";
 import { fixedSigner } from "../../helpers/fixtures.ts";
 import { type LocalChain, startLocalBase } from "../../helpers/localChain.ts";
-import { TEST_NODE_FLAGS } from "../../helpers/node.ts";
 import { pipelineContext, registerTenantFor, writeManifest } from "../../helpers/pipeline.ts";
 
 const CHILD = join(import.meta.dirname, "fault", "anchorChild.ts");

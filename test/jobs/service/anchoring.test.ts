@@ -7,6 +7,7 @@ import { getTransactionCount } from "viem/actions";
 import { processAnchorRegistryAbi } from "../../../src/anchor/abi.ts";
 import { anchorsIn, receiptOf } from "../../../src/anchor/pipeline/chainReads.ts";
 import type { Database } from "../../../src/db/database.ts";
+import { verifyJobArtifact } from "../../../src/jobs/artifact/verify.ts";
 import type { Finality } from "../../../src/jobs/service/anchoring.ts";
 import { jobAnchor } from "../../../src/jobs/service/jobAnchor.ts";
 import type { ReceiptsServiceOptions } from "../../../src/jobs/service/server.ts";
@@ -175,6 +176,36 @@ describe("receipts service: anchoring completed jobs on Base", function () {
         });
         expect(report.verdict, JSON.stringify(report.checks.filter((c) => c.status === "fail"))).to.equal("valid");
         expect(report.anchor?.transactionHash).to.equal(anchor?.txHash);
+      } finally {
+        await gateway.close();
+      }
+    });
+
+    it("downloads an artifact that carries the anchor and verifies against Base and a gateway (tenant key registered)", async () => {
+      const jobId = firstJobs[1] as string;
+      const response = await fetch(`${running.url}/api/artifacts/download/${jobId}`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      expect(response.status).to.equal(200);
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      const anchor = await jobAnchor(db, jobId);
+      const gateway = await startGateway(running.store);
+      try {
+        const report = await verifyJobArtifact(bytes, {
+          base: [publicClient() as PublicClient],
+          registry: chain.registry,
+          gateways: [gateway.url],
+        });
+        expect(report.verdict, JSON.stringify(report.firstFailure)).to.equal("valid");
+        expect(report.anchored).to.equal(true);
+        const passed = report.checks.filter((c) => c.status === "pass").map((c) => c.id);
+        expect(passed).to.include.members(["anchor.verified", "key.registered"]);
+        const artifact = JSON.parse(new TextDecoder().decode(bytes));
+        expect(artifact.proof.anchor).to.deep.include({
+          txHash: anchor?.txHash,
+          chainId: anchor?.chainId,
+          tenantId: TENANT,
+        });
       } finally {
         await gateway.close();
       }
