@@ -13,7 +13,7 @@ import { buildJobArtifact } from "../artifact/build.ts";
 import type { ArtifactEndpoints } from "../artifact/online.ts";
 import { canonicalArtifactBytes } from "../artifact/sign.ts";
 import { type ArtifactVerificationReport, verifyJobArtifact } from "../artifact/verify.ts";
-import { ServiceError } from "./errors.ts";
+import { tenantSigner } from "./errors.ts";
 
 export interface ArtifactDeps {
   readonly db: Database;
@@ -27,13 +27,7 @@ export interface ArtifactDeps {
 
 /** The artifact of a job of `tenantId` as its exact signed bytes. */
 export async function downloadArtifact(deps: ArtifactDeps, tenantId: string, jobId: string): Promise<Uint8Array> {
-  const signer = deps.signers.get(tenantId);
-  if (signer === undefined)
-    throw new ServiceError(
-      503,
-      "signer_unavailable",
-      `This service holds no signing key for tenant ${JSON.stringify(tenantId)}: start it with --tenant ${tenantId} --key <file>.`,
-    );
+  const signer = tenantSigner(deps.signers, tenantId);
   const artifact = await buildJobArtifact(deps.db, {
     tenantId,
     jobId,

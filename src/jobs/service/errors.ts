@@ -5,6 +5,7 @@
  * `message` is a sentence naming it and the problem.
  */
 import { BaseError } from "../../errors.ts";
+import type { Signer } from "../../keys/signer.ts";
 
 export type ServiceErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 503;
 
@@ -54,4 +55,16 @@ export class ServiceError extends BaseError {
 /** A request field failed validation: 400 naming it. */
 export function invalidField(field: string, message: string): ServiceError {
   return new ServiceError(400, "invalid_request", message, { field });
+}
+
+/** The tenant's packet signer; 503 when this service was started without the tenant's key. */
+export function tenantSigner(signers: ReadonlyMap<string, Signer>, tenantId: string): Signer {
+  const signer = signers.get(tenantId);
+  if (signer === undefined)
+    throw new ServiceError(
+      503,
+      "signer_unavailable",
+      `This service holds no signing key for tenant ${JSON.stringify(tenantId)}: start it with --tenant ${tenantId} --key <file>.`,
+    );
+  return signer;
 }

@@ -13,7 +13,7 @@ import type { Signer } from "../../keys/signer.ts";
 import { type JobEventType, jobCommitData } from "../commitData.ts";
 import { JobEventError } from "../errors.ts";
 import { createJobPacket, type JobCompletedFacts, type JobSubmittedFacts } from "../packets.ts";
-import { ServiceError } from "./errors.ts";
+import { ServiceError, tenantSigner } from "./errors.ts";
 import { completedFacts, type StoredSubmission, storedSubmission, submittedFacts } from "./facts.ts";
 import { idempotencyKey, RECEIPT_COLUMNS, type ReceiptRow, receiptOf } from "./receipts.ts";
 import type { CompleteBody, Receipt, SubmitBody } from "./schemas.ts";
@@ -83,13 +83,7 @@ async function sign(
   submitted: JobSubmittedFacts,
   event: JobSubmittedFacts | JobCompletedFacts,
 ) {
-  const signer = deps.signers.get(tenantId);
-  if (signer === undefined)
-    throw new ServiceError(
-      503,
-      "signer_unavailable",
-      `This service holds no signing key for tenant ${JSON.stringify(tenantId)}: start it with --tenant ${tenantId} --key <file>.`,
-    );
+  const signer = tenantSigner(deps.signers, tenantId);
   try {
     const signed = await createJobPacket(submitted, event, { tenantId, processId }, signer);
     const packetCid = rawCid(signed.bytes);
