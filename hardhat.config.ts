@@ -75,8 +75,9 @@ export default defineConfig({
     solidity: {
       fuzz: { seed: "0x5eed" },
     },
-    // Files run in two worker processes: most suites wait on child processes, chains or databases.
+    // Files run in three worker processes: on two cores a third keeps them busy while a suite waits on a child
+    // process, a chain or a database (decision 030).
     // A timeout only catches a hang: generous, so a slow or busy machine does not fail a test that works.
-    mocha: { reporter: SUMMARY_REPORTER, parallel: true, jobs: 2, timeout: 120_000, require: [WORKER_SETUP] },
+    mocha: { reporter: SUMMARY_REPORTER, parallel: true, jobs: 3, timeout: 120_000, require: [WORKER_SETUP] },
   },
 });

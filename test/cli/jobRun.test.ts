@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { toHex } from "../../src/bytes.ts";
 import type { Database } from "../../src/db/database.ts";
 import { decodePacket } from "../../src/evidence/codec.ts";
-import { pgliteTarget } from "../helpers/databases.ts";
+import { sharedPgliteTarget } from "../helpers/databases.ts";
 import { pop } from "../helpers/pop.ts";
 import { apiKey, call, type Running, startService } from "../jobs/service/harness.ts";
 
@@ -48,7 +48,7 @@ describe("pop job run (a real command's receipts, against the receipts service)"
   }
 
   before(async () => {
-    db = await pgliteTarget.open();
+    db = await sharedPgliteTarget.open();
     running = await startService(db);
     key = await apiKey(db);
   });

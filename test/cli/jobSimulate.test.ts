@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import type { Database } from "../../src/db/database.ts";
-import { pgliteTarget } from "../helpers/databases.ts";
+import { sharedPgliteTarget } from "../helpers/databases.ts";
 import { pop } from "../helpers/pop.ts";
 import { apiKey, call, type Running, startService } from "../jobs/service/harness.ts";
 
@@ -15,7 +15,7 @@ describe("pop job simulate (the simulator driven against the receipts service)",
   let key: string;
 
   before(async () => {
-    db = await pgliteTarget.open();
+    db = await sharedPgliteTarget.open();
     running = await startService(db, { worker: false });
     key = await apiKey(db);
     dir = await mkdtemp(join(tmpdir(), "pop-job-simulate-"));

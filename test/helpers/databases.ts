@@ -1,14 +1,15 @@
 import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Database } from "../../src/db/database.ts";
+import type { Database, Sql } from "../../src/db/database.ts";
 import { openPglite } from "../../src/db/pglite.ts";
 import { openServer } from "../../src/db/server.ts";
 
 /**
  * The engines the database code runs on, each opening isolated, empty databases:
- * PGlite always, a Postgres server when POP_TEST_DATABASE_URL names one (.ci/run
+ * PGlite always (schemas of one shared PGlite in the suites, {@link sharedPgliteTarget}), a Postgres server when POP_TEST_DATABASE_URL names one (.ci/run
  * starts one and sets it).
  */
 export interface DatabaseTarget {
@@ -51,6 +52,50 @@ export const pgliteTarget: DatabaseTarget = {
   },
 };
 
+let sharedPglite: Promise<Database> | undefined;
+
+/** One PGlite for this process, opened when first needed and removed when the process exits. */
+function sharedInstance(): Promise<Database> {
+  sharedPglite ??= mkdtemp(join(tmpdir(), "pop-db-shared-")).then(async (dir) => {
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    return openPglite(dir);
+  });
+  return sharedPglite;
+}
+
+/**
+ * PGlite as the tests use it: each open is a new schema of one PGlite per process, dropped on close. Starting a
+ * PGlite costs about 2 s of CPU even from the template, and the suites open hundreds; a schema costs a
+ * statement. PGlite is one connection, so each statement runs in a transaction of its own that sets the
+ * schema first (`set local`), and no other open's statement runs in between: what one open sees is what a
+ * PGlite of its own would hold. Tests of PGlite itself (directories, locks, templates) use {@link pgliteTarget}.
+ */
+export const sharedPgliteTarget: DatabaseTarget = {
+  name: "pglite",
+  async open() {
+    const shared = await sharedInstance();
+    const schema = `pop_test_${randomBytes(6).toString("hex")}`;
+    await shared.query(`create schema ${schema}`);
+    const scoped = <T>(work: (sql: Sql) => Promise<T>) =>
+      shared.transaction(async (sql) => {
+        await sql.query(`set local search_path to ${schema}`);
+        return work(sql);
+      });
+    let closed = false;
+    return {
+      kind: shared.kind,
+      location: shared.location,
+      query: (text, params) => scoped((sql) => sql.query(text, params)),
+      transaction: scoped,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await shared.query(`drop schema ${schema} cascade`);
+      },
+    };
+  },
+};
+
 /**
  * Each open gets its own schema in the server's database, made the connection's
  * only `search_path` through the URL's `options`, and dropped on close: tests
@@ -86,7 +131,7 @@ export function postgresTarget(url: string): DatabaseTarget {
 /** The targets available here: PGlite, and Postgres when POP_TEST_DATABASE_URL is set. */
 export function databaseTargets(env: Env = process.env): DatabaseTarget[] {
   const url = env[TEST_DATABASE_URL_VARIABLE]?.trim();
-  return url === undefined || url.length === 0 ? [pgliteTarget] : [pgliteTarget, postgresTarget(url)];
+  return url === undefined || url.length === 0 ? [sharedPgliteTarget] : [sharedPgliteTarget, postgresTarget(url)];
 }
 
 /**

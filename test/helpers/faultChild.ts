@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { Database } from "../../src/db/database.ts";
 import { openPglite } from "../../src/db/pglite.ts";
 import { openServer } from "../../src/db/server.ts";
-import { type DatabaseTarget, TEST_DATABASE_URL_VARIABLE } from "./databases.ts";
+import { type DatabaseTarget, databaseTargets, TEST_DATABASE_URL_VARIABLE } from "./databases.ts";
 import { TEST_NODE_FLAGS } from "./node.ts";
 
 /** A state database the child opens by itself and the test opens after the child has gone. */
@@ -133,4 +133,23 @@ export async function runChild(path: string, env: Record<string, string>, killAf
     .filter((line) => line.startsWith("step "))
     .map((line) => line.slice("step ".length));
   return { steps, code, signal, stderr };
+}
+
+/**
+ * The k (1-based) after whose step a suite kills its child on `target`. On PGlite a kill point costs several
+ * seconds of CPU (the child boots Postgres in WebAssembly, the restart boots it again and recovers from the
+ * kill), so where a Postgres server also runs the suite, PGlite kills only after the steps `risky` picks from
+ * the run's (those where a lost write would do something twice) and Postgres after every step. Without a
+ * server, or with POP_FAULT_ALL_STEPS=1, PGlite kills after every step: each step is killed somewhere.
+ */
+export function killPoints(
+  target: DatabaseTarget,
+  steps: readonly string[],
+  risky: (steps: readonly string[]) => number[],
+): number[] {
+  const everyStep =
+    target.name === "postgres" ||
+    process.env.POP_FAULT_ALL_STEPS === "1" ||
+    !databaseTargets().some(({ name }) => name === "postgres");
+  return everyStep ? steps.map((_, i) => i + 1) : risky(steps);
 }

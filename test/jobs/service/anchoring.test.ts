@@ -15,7 +15,7 @@ import { startGateway } from "../../../src/storage/gateway.ts";
 import { LocalStore } from "../../../src/storage/local.ts";
 import { verifyAnchor } from "../../../src/verify/verifyAnchor.ts";
 import { accounts, clients } from "../../helpers/anchorRun.ts";
-import { pgliteTarget } from "../../helpers/databases.ts";
+import { sharedPgliteTarget } from "../../helpers/databases.ts";
 import { type LocalChain, startLocalBase } from "../../helpers/localChain.ts";
 import { registerTenantFor } from "../../helpers/pipeline.ts";
 import { apiKey, call, eventually, jobBodies, type Running, SIGNERS, startService, TENANT } from "./harness.ts";
@@ -36,7 +36,7 @@ describe("receipts service: anchoring completed jobs on Base", function () {
   before(async () => {
     chain = await startLocalBase();
     await registerTenantFor(chain, TENANT, SIGNERS.get(TENANT) as NonNullable<ReturnType<typeof SIGNERS.get>>);
-    db = await pgliteTarget.open();
+    db = await sharedPgliteTarget.open();
     key = await apiKey(db);
     dir = await mkdtemp(join(tmpdir(), "pop-anchoring-"));
     store = new LocalStore(dir);

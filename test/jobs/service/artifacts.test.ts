@@ -2,7 +2,7 @@ import { expect } from "chai";
 import type { Database } from "../../../src/db/database.ts";
 import type { ArtifactAnchor } from "../../../src/jobs/artifact/format.ts";
 import { verifyJobArtifact } from "../../../src/jobs/artifact/verify.ts";
-import { pgliteTarget } from "../../helpers/databases.ts";
+import { sharedPgliteTarget } from "../../helpers/databases.ts";
 import { apiKey, call, jobBodies, OTHER_TENANT, type Running, startService, TENANT } from "./harness.ts";
 
 const ANCHOR: ArtifactAnchor = {
@@ -24,7 +24,7 @@ describe("receipts service: artifacts (pglite)", function () {
   let anchored: string | undefined;
   let file: string;
   before(async () => {
-    db = await pgliteTarget.open();
+    db = await sharedPgliteTarget.open();
     running = await startService(db, {
       anchorLookup: async (_sql, id) => (id === anchored ? ANCHOR : null),
     });

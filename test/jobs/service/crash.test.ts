@@ -41,8 +41,14 @@ import { createDirectCommitter } from "../../../src/numbers/directCommitter.ts";
 import { NUMBERS_DIRECT_MIGRATIONS, NUMBERS_DIRECT_SCHEMA } from "../../../src/numbers/directSchema.ts";
 import { LocalStore } from "../../../src/storage/local.ts";
 import { migrateTransactions } from "../../../src/transactions/schema.ts";
-import { type DatabaseTarget, describeEachDatabase } from "../../helpers/databases.ts";
-import { runChild, type StateDatabase, type StateDatabases, stateDatabases } from "../../helpers/faultChild.ts";
+import { describeEachDatabase } from "../../helpers/databases.ts";
+import {
+  killPoints,
+  runChild,
+  type StateDatabase,
+  type StateDatabases,
+  stateDatabases,
+} from "../../helpers/faultChild.ts";
 import { type LocalNumbersChain, startLocalNumbers } from "../../helpers/localChain.ts";
 import { runReceiptsWork, type WorkConfig } from "./crash/receiptsChild.ts";
 import { apiKey, call, eventually, FAST_WORKER, jobBodies, openTwin, SIGNERS } from "./harness.ts";
@@ -70,20 +76,12 @@ interface Case {
 }
 
 /**
- * On PGlite a kill point costs about ten seconds of CPU (the child boots Postgres in WebAssembly, the restart
- * boots it again and recovers from the kill), so there the test kills after the steps where a lost write would
- * commit twice: the event recorded (answered to no one yet), the commit's transaction recorded but not
- * broadcast, and broadcast but not yet known to the outbox. POP_FAULT_ALL_STEPS=1 kills after every step
- * there too; on Postgres it always does.
+ * The kill points on PGlite where Postgres runs them all (faultChild.ts `killPoints`): the steps where a lost
+ * write would commit twice, the first event's (the second one's are the same code on another row). The event
+ * recorded (answered to no one yet), the commit's transaction recorded but not broadcast, and broadcast but
+ * not yet known to the outbox.
  */
 const PGLITE_KILL_STEPS = ["event:recorded", "commit:submitted", "commit:sent"];
-
-function killPoints(target: DatabaseTarget, steps: readonly string[]): number[] {
-  const all = steps.map((_, i) => i + 1);
-  if (target.name === "postgres" || process.env.POP_FAULT_ALL_STEPS === "1") return all;
-  // The first event's: the second one's are the same code on another row.
-  return PGLITE_KILL_STEPS.map((name) => steps.indexOf(name) + 1);
-}
 
 const sorted = (values: readonly string[]) => [...values].sort();
 
@@ -267,7 +265,7 @@ describeEachDatabase("receipts service killed after each step", (target) => {
     // Reverted: the next attempt starts where the reference did.
     expect(await chainState()).to.deep.equal(start.state);
 
-    for (const k of killPoints(target, steps)) {
+    for (const k of killPoints(target, steps, (names) => PGLITE_KILL_STEPS.map((name) => names.indexOf(name) + 1))) {
       const label = `killed after step ${k} (${steps[k - 1]})`;
       const attempt = await newCase(`k${k}`);
       const { id, state } = await snapshot();

@@ -1,11 +1,11 @@
 import { expect } from "chai";
 import { PATHS } from "../../../src/jobs/service/app.ts";
-import { freshDatabaseEach, pgliteTarget } from "../../helpers/databases.ts";
+import { freshDatabaseEach, sharedPgliteTarget } from "../../helpers/databases.ts";
 import { call, type Running, startService } from "./harness.ts";
 
 describe("receipts service: OpenAPI document", function () {
   this.timeout(30_000);
-  const db = freshDatabaseEach(pgliteTarget);
+  const db = freshDatabaseEach(sharedPgliteTarget);
   let running: Running;
   beforeEach(async () => {
     running = await startService(db(), { worker: false });
