@@ -1,6 +1,7 @@
 /**
  * The receipts service under load (issue 12, point 10): 2,000 simulated jobs
- * submitted and completed by 50 concurrent clients over HTTP, every fifth
+ * submitted and completed by 50 concurrent clients over HTTP (on a thread of
+ * their own, receiptsClients.ts), every fifth
  * event repeated (409 with the original receipt), the service stopped and
  * started again on the same database halfway, then every commit waited for
  * on the local Numbers chain and counted there and in the database. The local
@@ -36,7 +37,8 @@ import { LocalStore } from "../../src/storage/local.ts";
 import type { DatabaseTarget } from "../../test/helpers/databases.ts";
 import { DEV_KEYS } from "../demo/accounts.ts";
 import type { BenchLine } from "./measure.ts";
-import { type LoadJob, type LoadResult, percentile, runLoad } from "./receiptsLoad.ts";
+import { runLoadOnThread } from "./receiptsClients.ts";
+import { type LoadJob, type LoadResult, percentile } from "./receiptsLoad.ts";
 
 export interface ReceiptsBenchConfig {
   readonly jobs: number;
@@ -241,7 +243,7 @@ export async function runReceiptsBench(
         }, 5_000)
       : undefined;
     const timed = jobs.slice(0, config.jobs - config.waitJobs);
-    const load = await runLoad({
+    const load = await runLoadOnThread({
       url,
       apiKeys,
       jobs: timed,
@@ -271,7 +273,7 @@ export async function runReceiptsBench(
     const commitSeconds = (performance.now() - loadStart) / 1000;
     const cpu = process.cpuUsage(cpuStart);
     clearInterval(progress);
-    const waited = await runLoad({
+    const waited = await runLoadOnThread({
       url,
       apiKeys,
       jobs: jobs.slice(timed.length),

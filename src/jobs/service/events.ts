@@ -1,7 +1,8 @@
 /**
  * The request half of the event flow: validate (done by the route), build and
- * sign the packet, then record the event in one transaction whose unique
- * idempotency key makes every repeat a 409 with the original receipt. Nothing
+ * sign the packet, then record the event in one statement (a submit's job row
+ * with it) whose unique idempotency key makes every repeat a 409 with the
+ * original receipt. Nothing
  * slow happens here: storage and the commit are the outbox worker's (outbox.ts).
  */
 import { randomUUID } from "node:crypto";
@@ -75,6 +76,13 @@ async function refuseTakenOrRepeated(
   return job;
 }
 
+/** The error for an event whose insert found its key (or its job) taken by a concurrent request that committed first. */
+async function alreadyRecorded(sql: Sql, tenantId: string, jobId: string, key: string): Promise<ServiceError> {
+  await refuseTakenOrRepeated(sql, tenantId, jobId, key);
+  // Unreachable while a job's row and its JobSubmitted event are written by one statement.
+  return new ServiceError(409, "duplicate_event", `Event ${key} conflicts with a job recorded without it.`);
+}
+
 /** Signs the event's packet with the tenant's key; a packet the evidence layer refuses is a 400 naming the field. */
 async function sign(
   deps: EventDeps,
@@ -99,31 +107,25 @@ async function sign(
   }
 }
 
-async function insertEvent(
-  sql: Sql,
-  values: { key: string; jobId: string; tenantId: string; eventType: JobEventType } & Awaited<ReturnType<typeof sign>>,
-): Promise<ReceiptRow | undefined> {
-  const [row] = await sql.query<ReceiptRow>(
-    `insert into pop_jobs_event (idempotency_key, job_id, tenant_id, event_type, packet, packet_cid, packet_hash, commit_data, status)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, 'recorded')
-     on conflict (idempotency_key) do nothing
-     returning ${RECEIPT_COLUMNS}`,
-    [
-      values.key,
-      values.jobId,
-      values.tenantId,
-      values.eventType,
-      values.signed.bytes,
-      values.packetCid,
-      toHex(values.signed.packetHash),
-      values.commitData,
-    ],
-  );
-  return row;
-}
+type Signed = Awaited<ReturnType<typeof sign>>;
+
+/** The event row's values, $1 to $8, as the inserts below name them. */
+const eventValues = (key: string, jobId: string, tenantId: string, eventType: JobEventType, packet: Signed) => [
+  key,
+  jobId,
+  tenantId,
+  eventType,
+  packet.signed.bytes,
+  packet.packetCid,
+  toHex(packet.signed.packetHash),
+  packet.commitData,
+];
+
+const EVENT_COLUMNS =
+  "idempotency_key, job_id, tenant_id, event_type, packet, packet_cid, packet_hash, commit_data, status";
 
 /**
- * Records a JobSubmitted event: the job's row and the event's, in one transaction.
+ * Records a JobSubmitted event: the job's row and the event's, in one statement.
  *
  * @throws {ServiceError} 409 with the original receipt for a repeat, 403 for another tenant's job id.
  */
@@ -135,18 +137,26 @@ export async function submitJob(deps: EventDeps, tenantId: string, body: SubmitB
   const stored = storedSubmission(body, jobId, deps.now());
   const facts = submittedFacts(stored);
   const packet = await sign(deps, tenantId, stored.processId, facts, facts);
-  const row = await deps.db.transaction(async (sql) => {
-    const [job] = await sql.query(
-      `insert into pop_jobs_job (job_id, tenant_id, task_type, executor, gpu, process_id, status, submitted)
-       values ($1, $2, $3, $4, $5, $6, 'submitted', $7::jsonb) on conflict (job_id) do nothing returning job_id`,
-      [jobId, tenantId, stored.taskType, stored.executor, stored.gpu, stored.processId, JSON.stringify(stored)],
-    );
-    // A concurrent duplicate: its transaction has committed the job and its event by the time ours gets here.
-    if (job === undefined) await refuseTakenOrRepeated(sql, tenantId, jobId, key);
-    const inserted = await insertEvent(sql, { key, jobId, tenantId, eventType: "JobSubmitted", ...packet });
-    if (inserted === undefined) throw duplicate((await eventRow(sql, key)) as ReceiptRow);
-    return inserted;
-  });
+  // One statement (one round trip, atomic): the job's row and, only when that was new, its event's.
+  const [row] = await deps.db.query<ReceiptRow>(
+    `with job as (
+       insert into pop_jobs_job (job_id, tenant_id, task_type, executor, gpu, process_id, status, submitted)
+       values ($2, $3, $9, $10, $11, $12, 'submitted', $13::jsonb) on conflict (job_id) do nothing returning job_id)
+     insert into pop_jobs_event (${EVENT_COLUMNS})
+     select $1, job.job_id, $3, $4, $5, $6, $7, $8, 'recorded' from job
+     on conflict (idempotency_key) do nothing
+     returning ${RECEIPT_COLUMNS}`,
+    [
+      ...eventValues(key, jobId, tenantId, "JobSubmitted", packet),
+      stored.taskType,
+      stored.executor,
+      stored.gpu,
+      stored.processId,
+      JSON.stringify(stored),
+    ],
+  );
+  // The job was there already: a concurrent duplicate, whose statement committed the job and its event together.
+  if (row === undefined) throw await alreadyRecorded(deps.db, tenantId, jobId, key);
   deps.recorded();
   return receiptOf(row);
 }
@@ -169,16 +179,24 @@ export async function completeJob(deps: EventDeps, tenantId: string, body: Compl
   const submitted = submittedFacts(job.submitted);
   const completed = completedFacts(body, deps.now());
   const packet = await sign(deps, tenantId, job.process_id, submitted, completed);
-  const row = await deps.db.transaction(async (sql) => {
-    const inserted = await insertEvent(sql, { key, jobId: body.jobId, tenantId, eventType: "JobCompleted", ...packet });
-    if (inserted === undefined) throw duplicate((await eventRow(sql, key)) as ReceiptRow);
-    await sql.query("update pop_jobs_job set status = $2, completed_at = $3 where job_id = $1", [
-      body.jobId,
+  // One statement: the event, and the job's status only when the event is new.
+  const [row] = await deps.db.query<ReceiptRow>(
+    `with event as (
+       insert into pop_jobs_event (${EVENT_COLUMNS})
+       values ($1, $2, $3, $4, $5, $6, $7, $8, 'recorded')
+       on conflict (idempotency_key) do nothing
+       returning ${RECEIPT_COLUMNS}),
+     job as (
+       update pop_jobs_job set status = $9, completed_at = $10
+       where job_id = $2 and exists (select 1 from event))
+     select * from event`,
+    [
+      ...eventValues(key, body.jobId, tenantId, "JobCompleted", packet),
       body.exitCode === 0 ? "succeeded" : "failed",
       new Date(completed.completedAt),
-    ]);
-    return inserted;
-  });
+    ],
+  );
+  if (row === undefined) throw await alreadyRecorded(deps.db, tenantId, body.jobId, key);
   deps.recorded();
   return receiptOf(row);
 }
