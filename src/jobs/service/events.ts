@@ -59,21 +59,27 @@ function otherTenants(jobId: string): ServiceError {
   });
 }
 
-/** 403 for another tenant's job, 409 with the receipt when the event is already recorded. */
+/** 403 for another tenant's job, 409 with the receipt when the event is already recorded; one read for both. */
 async function refuseTakenOrRepeated(
   sql: Sql,
   tenantId: string,
   jobId: string,
   key: string,
 ): Promise<JobRow | undefined> {
-  const [job] = await sql.query<JobRow>("select tenant_id, process_id, submitted from pop_jobs_job where job_id = $1", [
-    jobId,
-  ]);
-  if (job === undefined) return undefined;
-  if (job.tenant_id !== tenantId) throw otherTenants(jobId);
-  const row = await eventRow(sql, key);
-  if (row !== undefined) throw duplicate(row);
-  return job;
+  const [row] = await sql.query<
+    { job_tenant: string; job_process: string; job_submitted: StoredSubmission } & ReceiptRow
+  >(
+    `select j.tenant_id as job_tenant, j.process_id as job_process, j.submitted as job_submitted, e.*
+     from pop_jobs_job j
+     left join lateral (select ${RECEIPT_COLUMNS} from pop_jobs_event where idempotency_key = $2) e on true
+     where j.job_id = $1`,
+    [jobId, key],
+  );
+  if (row === undefined) return undefined;
+  if (row.job_tenant !== tenantId) throw otherTenants(jobId);
+  // The event's columns are null when it is not recorded yet (the left join found none).
+  if (row.idempotency_key !== null) throw duplicate(row);
+  return { tenant_id: row.job_tenant, process_id: row.job_process, submitted: row.job_submitted };
 }
 
 /** The error for an event whose insert found its key (or its job) taken by a concurrent request that committed first. */
