@@ -16,20 +16,28 @@ export function runLoadOnThread(options: LoadOptions): Promise<LoadResult> {
   const input: WorkerInput = { ...rest, restartHalfway: halfway !== undefined };
   const worker = new Worker(new URL(import.meta.url), { workerData: input });
   let restarted: Promise<void> | undefined;
+  let result: LoadResult | undefined;
   return new Promise<LoadResult>((resolve, reject) => {
     worker.on("message", (message: WorkerMessage) => {
       if ("halfway" in message) restarted = halfway?.();
       else if ("error" in message) reject(new Error(message.error));
+      else {
+        result = message.result;
+        // Its fetch may keep idle connections open, and then the thread would not end by itself.
+        void worker.terminate();
+      }
+    });
+    worker.once("error", reject);
+    // The answer is taken once the thread is gone (however it ended) and the restart it asked for is done.
+    worker.once("exit", (code) => {
+      const answer = result;
+      if (answer === undefined) reject(new Error(`The bench's client thread exited with ${code} before answering.`));
       else
         void (async () => {
           await restarted;
-          resolve(message.result);
-          // Its fetch keeps idle connections open: the thread would not end by itself.
-          await worker.terminate();
+          resolve(answer);
         })().catch(reject);
     });
-    worker.once("error", reject);
-    worker.once("exit", (code) => reject(new Error(`The bench's client thread exited with ${code} before answering.`)));
   });
 }
 
