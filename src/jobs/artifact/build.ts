@@ -8,7 +8,7 @@ import type { Sql } from "../../db/database.ts";
 import { decodePacket } from "../../evidence/codec.ts";
 import type { Signer } from "../../keys/signer.ts";
 import type { JobEventType } from "../commitData.ts";
-import { ServiceError } from "../service/errors.ts";
+import { ownJob } from "../service/queries.ts";
 import { type JobAnchorLookup, readJobAnchor } from "./anchor.ts";
 import { ARTIFACT_FORMAT, type ArtifactAnchor, type ArtifactPacket, type JobArtifact } from "./format.ts";
 import { signArtifact } from "./sign.ts";
@@ -70,13 +70,7 @@ function packetOf(row: EventRow): ArtifactPacket {
  */
 export async function buildJobArtifact(sql: Sql, parameters: BuildArtifactParameters): Promise<JobArtifact> {
   const { tenantId, jobId } = parameters;
-  const [job] = await sql.query<{ tenant_id: string }>("select tenant_id from pop_jobs_job where job_id = $1", [jobId]);
-  if (job === undefined)
-    throw new ServiceError(404, "unknown_job", `No job ${jobId} was submitted.`, { field: "jobId" });
-  if (job.tenant_id !== tenantId)
-    throw new ServiceError(403, "forbidden", `Job ${jobId} belongs to another tenant than this API key's.`, {
-      field: "jobId",
-    });
+  await ownJob(sql, tenantId, jobId);
   const rows = await sql.query<EventRow>(
     `select event_type, packet, packet_cid, packet_hash, status, committer, nid, nid_matches_cid, tx_hash,
             block_number, explorer_url

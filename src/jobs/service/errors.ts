@@ -57,6 +57,13 @@ export function invalidField(field: string, message: string): ServiceError {
   return new ServiceError(400, "invalid_request", message, { field });
 }
 
+/** 403 for a job id that names another tenant's job. */
+export function jobOfAnotherTenant(jobId: string): ServiceError {
+  return new ServiceError(403, "forbidden", `Job ${jobId} belongs to another tenant than this API key's.`, {
+    field: "jobId",
+  });
+}
+
 /** The tenant's packet signer; 503 when this service was started without the tenant's key. */
 export function tenantSigner(signers: ReadonlyMap<string, Signer>, tenantId: string): Signer {
   const signer = signers.get(tenantId);

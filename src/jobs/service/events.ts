@@ -14,7 +14,7 @@ import type { Signer } from "../../keys/signer.ts";
 import { type JobEventType, jobCommitData } from "../commitData.ts";
 import { JobEventError } from "../errors.ts";
 import { createJobPacket, type JobCompletedFacts, type JobSubmittedFacts } from "../packets.ts";
-import { ServiceError, tenantSigner } from "./errors.ts";
+import { jobOfAnotherTenant, ServiceError, tenantSigner } from "./errors.ts";
 import { completedFacts, type StoredSubmission, storedSubmission, submittedFacts } from "./facts.ts";
 import { idempotencyKey, RECEIPT_COLUMNS, type ReceiptRow, receiptOf } from "./receipts.ts";
 import type { CompleteBody, Receipt, SubmitBody } from "./schemas.ts";
@@ -53,12 +53,6 @@ function duplicate(row: ReceiptRow): ServiceError {
   );
 }
 
-function otherTenants(jobId: string): ServiceError {
-  return new ServiceError(403, "forbidden", `Job ${jobId} belongs to another tenant than this API key's.`, {
-    field: "jobId",
-  });
-}
-
 /** 403 for another tenant's job, 409 with the receipt when the event is already recorded; one read for both. */
 async function refuseTakenOrRepeated(
   sql: Sql,
@@ -76,7 +70,7 @@ async function refuseTakenOrRepeated(
     [jobId, key],
   );
   if (row === undefined) return undefined;
-  if (row.job_tenant !== tenantId) throw otherTenants(jobId);
+  if (row.job_tenant !== tenantId) throw jobOfAnotherTenant(jobId);
   // The event's columns are null when it is not recorded yet (the left join found none).
   if (row.idempotency_key !== null) throw duplicate(row);
   return { tenant_id: row.job_tenant, process_id: row.job_process, submitted: row.job_submitted };

@@ -1,6 +1,6 @@
 /** The read routes: a tenant's jobs, newest first, by opaque cursor; one job's events and stages, oldest first. */
-import type { Sql } from "../../db/database.ts";
-import { invalidField, ServiceError } from "./errors.ts";
+import type { Row, Sql } from "../../db/database.ts";
+import { invalidField, jobOfAnotherTenant, ServiceError } from "./errors.ts";
 import { type JobAnchor, jobAnchor } from "./jobAnchor.ts";
 import { RECEIPT_COLUMNS, type ReceiptRow, receiptOf } from "./receipts.ts";
 import type { EVENT_STATUSES, JOB_STATUSES, Receipt } from "./schemas.ts";
@@ -92,17 +92,27 @@ export async function listJobs(sql: Sql, tenantId: string, filters: ListFilters)
  *
  * @throws {ServiceError} 404 for an unknown job, 403 for another tenant's.
  */
-export async function jobTimeline(sql: Sql, tenantId: string, jobId: string) {
-  const [job] = await sql.query<{ tenant_id: string; status: (typeof JOB_STATUSES)[number] }>(
-    "select tenant_id, status from pop_jobs_job where job_id = $1",
+/**
+ * The job's `tenant_id` and `columns`: 404 when no job `jobId` was submitted, 403 when it is another tenant's.
+ */
+export async function ownJob<R extends Row>(
+  sql: Sql,
+  tenantId: string,
+  jobId: string,
+  columns?: string,
+): Promise<R & { tenant_id: string }> {
+  const [job] = await sql.query<R & { tenant_id: string }>(
+    `select tenant_id${columns === undefined ? "" : `, ${columns}`} from pop_jobs_job where job_id = $1`,
     [jobId],
   );
   if (job === undefined)
     throw new ServiceError(404, "unknown_job", `No job ${jobId} was submitted.`, { field: "jobId" });
-  if (job.tenant_id !== tenantId)
-    throw new ServiceError(403, "forbidden", `Job ${jobId} belongs to another tenant than this API key's.`, {
-      field: "jobId",
-    });
+  if (job.tenant_id !== tenantId) throw jobOfAnotherTenant(jobId);
+  return job;
+}
+
+export async function jobTimeline(sql: Sql, tenantId: string, jobId: string) {
+  const job = await ownJob<{ status: (typeof JOB_STATUSES)[number] }>(sql, tenantId, jobId, "status");
   const rows = await sql.query<ReceiptRow>(
     `select ${RECEIPT_COLUMNS} from pop_jobs_event where job_id = $1 order by id`,
     [jobId],
