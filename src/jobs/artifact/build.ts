@@ -7,27 +7,27 @@ import { fromBase64Url, toBase64Url } from "../../bytes.ts";
 import type { Sql } from "../../db/database.ts";
 import { decodePacket } from "../../evidence/codec.ts";
 import type { Signer } from "../../keys/signer.ts";
-import type { JobEventType } from "../commitData.ts";
 import { ownJob } from "../service/queries.ts";
+import type { ReceiptRow } from "../service/receipts.ts";
 import { type JobAnchorLookup, readJobAnchor } from "./anchor.ts";
 import { ARTIFACT_FORMAT, type ArtifactAnchor, type ArtifactPacket, type JobArtifact } from "./format.ts";
 import { signArtifact } from "./sign.ts";
 import { summarizeJobPackets } from "./summary.ts";
 
-interface EventRow {
-  event_type: JobEventType;
-  packet: Uint8Array;
-  packet_cid: string;
-  packet_hash: string;
-  status: string;
-  committer: string | null;
-  nid: string | null;
-  nid_matches_cid: boolean | null;
-  tx_hash: string | null;
-  block_number: string | number | bigint | null;
-  explorer_url: string | null;
-  [column: string]: unknown;
-}
+/** The receipt's columns the artifact carries, with the packet itself. */
+type EventRow = Pick<
+  ReceiptRow,
+  | "event_type"
+  | "packet_cid"
+  | "packet_hash"
+  | "status"
+  | "committer"
+  | "nid"
+  | "nid_matches_cid"
+  | "tx_hash"
+  | "block_number"
+  | "explorer_url"
+> & { packet: Uint8Array; [column: string]: unknown };
 
 export interface BuildArtifactParameters {
   readonly tenantId: string;
