@@ -1,10 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { fromTemplate, pgliteVersion, templateDirectory } from "../../src/db/pgliteTemplate.ts";
 import { openServer } from "../../src/db/server.ts";
 import { type DatabaseTarget, TEST_DATABASE_URL_VARIABLE } from "./databases.ts";
 import { TEST_NODE_FLAGS } from "./node.ts";
@@ -123,6 +125,25 @@ async function forgetSyncedChains(url: string, chainIds: readonly number[]): Pro
   }
 }
 
+/** The PGlite Ponder runs on: its own dependency, of another version than the project's. */
+const PONDER_PGLITE = createRequire(import.meta.resolve("ponder")).resolve("@electric-sql/pglite");
+
+/** Ponder's empty database, created once and copied for each indexer on PGlite (pgliteTemplate.ts). */
+async function ponderPgliteDirectory(dir: string): Promise<void> {
+  const template = templateDirectory(pgliteVersion(pathToFileURL(PONDER_PGLITE).href));
+  await fromTemplate(
+    dir,
+    async () => undefined,
+    template,
+    async (pgdata) => {
+      const { PGlite } = createRequire(import.meta.url)(PONDER_PGLITE) as typeof import("@electric-sql/pglite");
+      const db = new PGlite(pgdata);
+      await db.waitReady;
+      await db.close();
+    },
+  );
+}
+
 /** Where the app keeps its tables: a new PGlite directory, or the schema (dropped on stop) in the test server. */
 async function storageFor(
   database: DatabaseTarget["name"],
@@ -131,6 +152,7 @@ async function storageFor(
 ): Promise<Storage> {
   if (database === "pglite") {
     const dir = await mkdtemp(join(tmpdir(), "pop-indexer-"));
+    await ponderPgliteDirectory(dir);
     return { env: { POP_INDEXER_PGLITE_DIR: dir }, remove: () => rm(dir, { recursive: true, force: true }) };
   }
   const url = process.env[TEST_DATABASE_URL_VARIABLE]?.trim();
