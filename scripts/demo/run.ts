@@ -12,7 +12,7 @@ import { anchorManifests } from "../../src/anchor/pipeline/pipeline.ts";
 import { toHex } from "../../src/bytes.ts";
 import { CHECK_MARK } from "../../src/cli/output.ts";
 import { openPglite } from "../../src/db/pglite.ts";
-import { loadKeyFile, PASSPHRASE_VARIABLE, writeKeyFile } from "../../src/keys/keyFile.ts";
+import { DEFAULT_SCRYPT, loadKeyFile, PASSPHRASE_VARIABLE, writeKeyFile } from "../../src/keys/keyFile.ts";
 import { type GatewayServer, startGateway } from "../../src/storage/gateway.ts";
 import { LocalStore } from "../../src/storage/local.ts";
 import { verifyAnchor } from "../../src/verify/verifyAnchor.ts";
@@ -44,7 +44,8 @@ export async function runDemo(options: DemoOptions, out: string): Promise<number
   const manifest = join(runDir, "manifest.jsonl");
   const passphrase = process.env[PASSPHRASE_VARIABLE] || DEMO_PASSPHRASE;
   const keyPath = join(out, "demo.key");
-  await writeKeyFile(keyPath, { keyId: "demo-key", passphrase });
+  // The demo key only ever signs for this throwaway local chain: the cheapest scrypt cost (`pop keys --scrypt-log-n`).
+  await writeKeyFile(keyPath, { keyId: "demo-key", passphrase, scryptParameters: { ...DEFAULT_SCRYPT, N: 2 ** 14 } });
   const signer = await loadKeyFile(keyPath, passphrase);
 
   const local = await startLocalNetwork({ ports: { base: options.ports.base, numbers: options.ports.numbers } });

@@ -60,12 +60,12 @@ export function hexOption(value: string, name: string, length: number): Uint8Arr
   return bytes;
 }
 
-/** An integer option from 1 to `max`, or undefined when absent; a usage error naming the option otherwise. */
-export function integerOption(args: ParsedArgs, name: string, max: number): number | undefined {
+/** An integer option from `min` to `max`, or undefined when absent; a usage error naming the option otherwise. */
+export function integerOption(args: ParsedArgs, name: string, max: number, min = 1): number | undefined {
   const value = args.values[name];
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 1 || number > max)
-    throw new UsageError(`--${name} must be an integer from 1 to ${max}, got "${String(value)}".`);
+  if (!Number.isInteger(number) || number < min || number > max)
+    throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got "${String(value)}".`);
   return number;
 }

@@ -48,9 +48,13 @@ describe("pop anchor (command line against a local Base JSON-RPC chain)", () => 
   before(async () => {
     chain = await startLocalBase();
     dir = await mkdtemp(join(tmpdir(), "pop-anchor-cli-"));
-    const generated = await pop(dir, ["keys", "generate", "--key-id", "cli-key", "--out", "studio.key"], {
-      POP_KEY_PASSPHRASE: PASSPHRASE,
-    });
+    const generated = await pop(
+      dir,
+      ["keys", "generate", "--key-id", "cli-key", "--out", "studio.key", "--scrypt-log-n", "14"],
+      {
+        POP_KEY_PASSPHRASE: PASSPHRASE,
+      },
+    );
     expect(generated.code, generated.stderr).to.equal(0);
     await registerTenantFor(chain, "studio-aurora", await loadKeyFile(join(dir, "studio.key"), PASSPHRASE));
     env = {

@@ -1,5 +1,6 @@
 import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -59,9 +60,13 @@ describe("pop (command line)", function () {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "pop-cli-"));
-    const imported = await pop(dir, "keys import --key-id studio-key --seed-hex - --out studio.key --json", {
-      input: `${RFC8032_SEED}\n`,
-    });
+    const imported = await pop(
+      dir,
+      "keys import --key-id studio-key --seed-hex - --out studio.key --scrypt-log-n 14 --json",
+      {
+        input: `${RFC8032_SEED}\n`,
+      },
+    );
     expect(imported.code, imported.stderr).to.equal(0);
   });
   after(() => rm(dir, { recursive: true, force: true }));
@@ -79,18 +84,20 @@ describe("pop (command line)", function () {
     expect(code).to.equal(0);
   });
 
-  it("imports a seed from stdin and prints the key id and public key", async () => {
+  it("imports a seed from stdin and prints the key id and public key, at the scrypt cost asked", async () => {
     const key = JSON.parse(await readFile(join(dir, "studio.key"), "utf8"));
     expect(key).to.include({ keyId: "studio-key", publicKey: RFC8032_PUBLIC });
+    expect(key.kdf).to.include({ N: 2 ** 14, r: 8, p: 1 });
     expect(JSON.stringify(key)).to.not.include(RFC8032_SEED);
   });
 
-  it("generates a key and prints it as JSON", async () => {
+  it("generates a key and prints it as JSON, at the default scrypt cost when none is asked", async () => {
     const result = await pop(dir, `keys generate --key-id fresh --out fresh.key --json`);
     expect(result.code, result.stderr).to.equal(0);
     const printed = JSON.parse(result.stdout);
     expect(Object.keys(printed)).to.deep.equal(["keyId", "publicKey"]);
     expect(printed.publicKey).to.match(/^[0-9a-f]{64}$/);
+    expect(JSON.parse(await readFile(join(dir, "fresh.key"), "utf8")).kdf).to.include({ N: 2 ** 17, r: 8, p: 1 });
   });
 
   it("creates, inspects and verifies a packet, keeping a 64-bit seed exact", async () => {
@@ -252,6 +259,15 @@ describe("pop (command line)", function () {
   });
 
   describe("on bad input", () => {
+    it("exits 2 naming --scrypt-log-n when it is outside 14 to 20, and writes no key", async () => {
+      for (const given of ["13", "21", "17.5", "many"]) {
+        const result = await pop(dir, `keys generate --key-id k --out weak.key --scrypt-log-n ${given}`);
+        expect(result.code, given).to.equal(2);
+        expect(result.stderr).to.include(`--scrypt-log-n must be an integer from 14 to 20, got "${given}"`);
+      }
+      expect(existsSync(join(dir, "weak.key"))).to.equal(false);
+    });
+
     it("exits 2 naming POP_KEY_PASSPHRASE when it is not set", async () => {
       const result = await pop(dir, `keys generate --key-id k --out k2.key`, {
         env: { POP_KEY_PASSPHRASE: undefined },

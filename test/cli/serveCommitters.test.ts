@@ -41,7 +41,11 @@ describe("pop serve with each committer", () => {
       POP_STATE_DIR: join(dir, "state"),
       POP_STORE_DIR: join(dir, "store"),
     };
-    const key = await pop(dir, ["keys", "generate", "--key-id", "fleet-key", "--out", "fleet.key"], base);
+    const key = await pop(
+      dir,
+      ["keys", "generate", "--key-id", "fleet-key", "--out", "fleet.key", "--scrypt-log-n", "14"],
+      base,
+    );
     expect(key.code, key.stderr).to.equal(0);
     const created = await pop(dir, ["serve", "keys", "create", "--tenant", TENANT, "--json"], base);
     expect(created.code, created.stderr).to.equal(0);

@@ -39,9 +39,13 @@ describe("pop tenant, signer and key (command line against a local Base JSON-RPC
     chain = await startLocalBase();
     network = ["--rpc", chain.url, "--registry", chain.registry, "--json"];
     dir = await mkdtemp(join(tmpdir(), "pop-tenant-"));
-    const generated = await pop(dir, ["keys", "generate", "--key-id", "studio-key-1", "--out", "studio.key"], {
-      POP_KEY_PASSPHRASE: PASSPHRASE,
-    });
+    const generated = await pop(
+      dir,
+      ["keys", "generate", "--key-id", "studio-key-1", "--out", "studio.key", "--scrypt-log-n", "14"],
+      {
+        POP_KEY_PASSPHRASE: PASSPHRASE,
+      },
+    );
     expect(generated.code, generated.stderr).to.equal(0);
     keyFile = JSON.parse(await readFile(join(dir, "studio.key"), "utf8"));
   });
