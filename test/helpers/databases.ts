@@ -135,6 +135,18 @@ export function databaseTargets(env: Env = process.env): DatabaseTarget[] {
 }
 
 /**
+ * Defines the suite `fn` once, on the Postgres server when one is configured and on PGlite otherwise: for
+ * suites whose subject does not depend on the engine (a suite of the same system on each engine shows that the
+ * engines agree) but that need one, where a second run would only repeat the same checks.
+ */
+export function describeOneDatabase(title: string, fn: (target: DatabaseTarget) => void, env: Env = process.env) {
+  const target = databaseTargets(env).at(-1) as DatabaseTarget;
+  describe(`${title} (${target.name})`, () => {
+    fn(target);
+  });
+}
+
+/**
  * Defines the suite `fn` once per engine, titled "<title> (pglite)" and
  * "<title> (postgres)". Without POP_TEST_DATABASE_URL the Postgres suite is
  * pending, or, on CI (CI=true), fails: CI must not pass without having run it.

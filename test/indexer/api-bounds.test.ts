@@ -9,7 +9,7 @@ import { toOnchainId } from "../../src/anchor/ids.ts";
 import { openServer } from "../../src/db/server.ts";
 import { clients } from "../helpers/anchorRun.ts";
 import { type AnchoredRun, type AuditWorld, hex64, postGraphql, rpc, startAuditWorld } from "../helpers/auditWorld.ts";
-import { describeEachDatabase, TEST_DATABASE_URL_VARIABLE } from "../helpers/databases.ts";
+import { describeOneDatabase, TEST_DATABASE_URL_VARIABLE } from "../helpers/databases.ts";
 import { fixedSigner } from "../helpers/fixtures.ts";
 import { type Indexer, startIndexer } from "../helpers/indexer.ts";
 import { registerTenantFor } from "../helpers/pipeline.ts";
@@ -18,6 +18,9 @@ import { type RpcProxy, startRpcProxy } from "../helpers/rpcProxy.ts";
 // The audit API's cost bounds, asked of the real indexer (`ponder start`) over HTTP: the GraphQL row budget,
 // the REST list limits, the statement timeout, completeness's chain reads (counted by a JSON-RPC proxy between
 // the indexer and Base) and certificate metadata's external_url. Over given rows: api-limits.test.ts.
+// None of them depends on the engine the indexer writes to, so they run on one (describeOneDatabase): the
+// Postgres server when there is one, which is where a statement can be cancelled. PGlite's timeout, which ends
+// the answer instead, is checked over given rows (api-limits.test.ts); api-http.test.ts runs on both engines.
 
 const PUBLIC_URL = "https://audit.example.org/pop";
 const ANCHOR_COUNT = toFunctionSelector("anchorCount(bytes32)");
@@ -43,7 +46,7 @@ function getWithHost(url: string, host: string): Promise<{ status: number; text:
   });
 }
 
-describeEachDatabase("indexer API cost bounds", (target) =>
+describeOneDatabase("indexer API cost bounds", (target) =>
   describe("over HTTP", function () {
     this.timeout(600_000);
     let world: AuditWorld;

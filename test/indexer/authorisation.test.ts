@@ -24,7 +24,7 @@ import type { Signer } from "../../src/keys/signer.ts";
 import { type GatewayServer, startGateway } from "../../src/storage/gateway.ts";
 import { LocalStore } from "../../src/storage/local.ts";
 import { accounts, clients } from "../helpers/anchorRun.ts";
-import { describeEachDatabase } from "../helpers/databases.ts";
+import { describeOneDatabase } from "../helpers/databases.ts";
 import { hashOf } from "../helpers/fixtures.ts";
 import { type Indexer, startIndexer } from "../helpers/indexer.ts";
 import { devAccount, startTestNetwork, type TestNetwork } from "../helpers/localNetwork.ts";
@@ -37,6 +37,8 @@ import { type Run, threeStageRun } from "../helpers/run.ts";
  * signer, or revoking a key with an effective time before the packets' times,
  * sends exactly the anchors concerned back to `pending`, and the next
  * VerificationRetry beat judges them against the registry as it is then.
+ * Handlers and verdicts do not depend on the engine Ponder writes to (indexer.test.ts runs the indexer end to
+ * end on both), so this suite runs on one: the Postgres server when there is one, else PGlite.
  */
 
 const TENANT = "studio-aurora";
@@ -62,7 +64,7 @@ const ANCHORS_QUERY = `{
   anchors(limit: 100) { items { id signer submitter transactionHash status failedCheck attempts verifiedBlock } }
 }`;
 
-describeEachDatabase("indexer: the registry's AnchorAuthorised, and verdicts that follow the registry", (target) => {
+describeOneDatabase("indexer: the registry's AnchorAuthorised, and verdicts that follow the registry", (target) => {
   let network: TestNetwork;
   let dir: string;
   let store: LocalStore;
