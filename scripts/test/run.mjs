@@ -1,8 +1,8 @@
 /**
  * `npm test`: linters, contracts, type-check, Solidity and TypeScript tests. The linters, the contracts' build
  * and the type-check each run on one thread, and the tests keep both cores busy only once they run: so the
- * linters and the build run side by side, and the type-check (about 25 s) beside them and then beside the tests
- * (decision 030). A failed lint or build stops before the tests, as `lint && build && test` did. Output comes
+ * linters and the build run side by side, and the type-check (about 25 s) from the end of the build, beside the
+ * linters and then beside the tests (decision 030). A failed lint or build stops before the tests, as `lint && build && test` did. Output comes
  * whole per step, the tests' as they run and the type-check's after them; the exit code is the first failure's.
  */
 import { spawn } from "node:child_process";
@@ -34,11 +34,11 @@ function report(outcome) {
   if (outcome.code !== 0) process.stderr.write(`npm test: ${outcome.name} failed (exit code ${outcome.code})\n`);
 }
 
-const typecheck = step("type-check (tsc --noEmit)", bin("tsc"), ["--noEmit"]);
-const prepared = await Promise.all([
-  step("lint (npm run lint)", "npm", ["run", "--silent", "lint"]),
-  step("contracts' build (hardhat build)", bin("hardhat"), ["build"]),
-]);
+const lint = step("lint (npm run lint)", "npm", ["run", "--silent", "lint"]);
+const build = step("contracts' build (hardhat build)", bin("hardhat"), ["build"]);
+// After the build, which writes the contracts' TypeScript types (types/ethers-contracts) that tests import.
+const typecheck = build.then(() => step("type-check (tsc --noEmit)", bin("tsc"), ["--noEmit"]));
+const prepared = await Promise.all([lint, build]);
 prepared.forEach(report);
 const failed = prepared.find((outcome) => outcome.code !== 0);
 if (failed !== undefined) {
