@@ -1,4 +1,9 @@
 #!/usr/bin/env node
+import module from "node:module";
+
+// V8's compiled code for the CLI's modules, kept across runs (in NODE_COMPILE_CACHE, else the system's temporary
+// directory): `pop verify` refusing its arguments took 1.07 s of CPU, and 0.60–0.67 s from the cache (decision 030).
+module.enableCompileCache?.();
 // Runs the TypeScript sources directly: Node ≥ 22.18 strips types natively; older Node 22 loads tsx first.
 if (!process.features.typescript) {
   const { register } = await import("tsx/esm/api");

@@ -1,7 +1,7 @@
 import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -82,6 +82,16 @@ describe("pop (command line)", function () {
     const code = await new Promise<number | null>((resolve) => child.on("close", (exitCode) => resolve(exitCode)));
     expect(stderr).to.equal("");
     expect(code).to.equal(0);
+  });
+
+  it("keeps V8's compiled code across runs, in the system's temporary directory unless NODE_COMPILE_CACHE names one", async () => {
+    const temporary = join(dir, "tmp");
+    await mkdir(temporary);
+    const result = await pop(dir, "packet inspect nope.cbor", {
+      env: { NODE_COMPILE_CACHE: undefined, TMPDIR: temporary },
+    });
+    expect(result.code).to.equal(2);
+    expect(await readdir(join(temporary, "node-compile-cache"))).to.not.be.empty;
   });
 
   it("imports a seed from stdin and prints the key id and public key, at the scrypt cost asked", async () => {
