@@ -2,8 +2,9 @@
  * `npm test`: linters, contracts, type-check, Solidity and TypeScript tests. The linters, the contracts' build
  * and the type-check each run on one thread, and the tests keep both cores busy only once they run: so the
  * linters and the build run side by side, and the type-check (about 25 s) from the end of the build, beside the
- * linters and then beside the tests (decision 030). A failed lint or build stops before the tests, as `lint && build && test` did. Output comes
- * whole per step, the tests' as they run and the type-check's after them; the exit code is the first failure's.
+ * linters and then beside the tests (decision 030). A failed lint or build stops before the tests, as
+ * `lint && build && test` did. Output comes whole per step, the tests' as they run and the type-check's after
+ * them; the exit code is the first failure's.
  */
 import { spawn } from "node:child_process";
 

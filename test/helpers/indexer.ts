@@ -127,14 +127,14 @@ async function forgetSyncedChains(url: string, chainIds: readonly number[]): Pro
 
 /** The PGlite Ponder runs on: its own dependency, of another version than the project's. */
 const PONDER_PGLITE = createRequire(import.meta.resolve("ponder")).resolve("@electric-sql/pglite");
+const PONDER_PGLITE_TEMPLATE = templateDirectory(pgliteVersion(pathToFileURL(PONDER_PGLITE).href));
 
 /** Ponder's empty database, created once and copied for each indexer on PGlite (pgliteTemplate.ts). */
 async function ponderPgliteDirectory(dir: string): Promise<void> {
-  const template = templateDirectory(pgliteVersion(pathToFileURL(PONDER_PGLITE).href));
   await fromTemplate(
     dir,
     async () => undefined,
-    template,
+    PONDER_PGLITE_TEMPLATE,
     async (pgdata) => {
       const { PGlite } = createRequire(import.meta.url)(PONDER_PGLITE) as typeof import("@electric-sql/pglite");
       const db = new PGlite(pgdata);

@@ -88,11 +88,6 @@ export async function listJobs(sql: Sql, tenantId: string, filters: ListFilters)
 }
 
 /**
- * A job's events, oldest first, as receipts.
- *
- * @throws {ServiceError} 404 for an unknown job, 403 for another tenant's.
- */
-/**
  * The job's `tenant_id` and `columns`: 404 when no job `jobId` was submitted, 403 when it is another tenant's.
  */
 export async function ownJob<R extends Row>(
@@ -111,6 +106,11 @@ export async function ownJob<R extends Row>(
   return job;
 }
 
+/**
+ * A job's events, oldest first, as receipts.
+ *
+ * @throws {ServiceError} 404 for an unknown job, 403 for another tenant's.
+ */
 export async function jobTimeline(sql: Sql, tenantId: string, jobId: string) {
   const job = await ownJob<{ status: (typeof JOB_STATUSES)[number] }>(sql, tenantId, jobId, "status");
   const rows = await sql.query<ReceiptRow>(
