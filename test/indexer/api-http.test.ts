@@ -20,17 +20,19 @@ import {
   startAuditWorld,
   transactionOf,
 } from "../helpers/auditWorld.ts";
-import { describeEachDatabase } from "../helpers/databases.ts";
+import { describeOneDatabase } from "../helpers/databases.ts";
 import { fixedSigner } from "../helpers/fixtures.ts";
 import { type Indexer, startIndexer } from "../helpers/indexer.ts";
 import { devAccount } from "../helpers/localNetwork.ts";
 import { registerTenantFor } from "../helpers/pipeline.ts";
 
 // End to end: two local chains, runs anchored by the pipeline, commits on Numbers, the real indexer
-// (`ponder start`) over PGlite (and Postgres), and every route asked over HTTP. The API's cost bounds
-// are asked of an indexer of their own: test/indexer/api-bounds.test.ts.
+// (`ponder start`), and every route asked over HTTP. The routes' SQL is Ponder's on either engine, and
+// indexer.test.ts runs the indexer end to end on both, so this suite runs on one (describeOneDatabase: the
+// Postgres server when one is configured, where a `ponder serve` replica can share the database). The API's
+// cost bounds are asked of an indexer of their own: test/indexer/api-bounds.test.ts.
 
-describeEachDatabase("indexer API end to end", (target) =>
+describeOneDatabase("indexer API end to end", (target) =>
   describe("over HTTP", function () {
     this.timeout(600_000);
     const studioKey = fixedSigner("studio-key-2026");

@@ -405,6 +405,26 @@ describeEachDatabase("indexer end to end: Base registry and Numbers commits thro
     });
   });
 
+  // The REST routes on this engine too: api-http.test.ts asks every route, of one engine.
+  it("answers each tenant's completeness over REST: its indexed anchors by verdict against the registry's count", async () => {
+    const head = (await base().publicClient.getBlockNumber({ cacheTime: 0 })).toString();
+    for (const [name, indexed] of [
+      [AURORA, { anchors: 4, valid: 3, invalid: 1, unresolved: 0, pending: 0 }],
+      [BOREALIS, { anchors: 1, valid: 1, invalid: 0, unresolved: 0, pending: 0 }],
+    ] as const)
+      expect(await indexer.get(`/api/tenants/${name}/completeness`)).to.deep.equal({
+        status: 200,
+        contentType: "application/json",
+        body: {
+          tenant: { id: toOnchainId(name), name },
+          indexed,
+          onchain: { evmChainId: 31337, blockNumber: head, anchorCount: String(indexed.anchors) },
+          missing: 0,
+          complete: true,
+        },
+      });
+  });
+
   it("indexes the certificate minted to the recipient and its transfer, with balances", async () => {
     const { certificateTransfers, certificateBalances } = await indexer.graphql<{
       certificateTransfers: { items: Row[] };
