@@ -29,6 +29,8 @@ function send(
     "content-type": typeof body === "string" ? "text/plain; charset=utf-8" : (headers["content-type"] ?? RAW),
     "content-length": String(typeof body === "string" ? Buffer.byteLength(body) : body.length),
     "x-content-type-options": "nosniff",
+    // Content-addressed and public, as on public gateways: a page of any origin (the audit web app) may read it.
+    "access-control-allow-origin": "*",
     ...headers,
   });
   response.end(response.req.method === "HEAD" ? undefined : body);
@@ -52,6 +54,15 @@ async function handle(store: LocalStore, request: IncomingMessage, response: Ser
     // A target such as "//" parses as a URL without a host: the WHATWG parser throws a TypeError.
     if (!(error instanceof TypeError)) throw error;
     send(response, 400, "The request target is not a URL path.\n");
+    return;
+  }
+  if (request.method === "OPTIONS") {
+    // A browser's preflight, for a request with headers beyond the simple ones.
+    send(response, 204, "", {
+      "access-control-allow-methods": "GET, HEAD",
+      "access-control-allow-headers": "accept, range",
+      "access-control-max-age": "86400",
+    });
     return;
   }
   if (request.method !== "GET" && request.method !== "HEAD") {

@@ -53,8 +53,8 @@ describe("pop serve with each committer", () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  /** Serves with `env`, submits the job with ?wait=commit, and answers the receipt. */
-  async function submitAndWait(env: Record<string, string>) {
+  /** Serves with `env`, submits the job with ?wait=commit, and answers the receipt; `also` asks more of the service. */
+  async function submitAndWait(env: Record<string, string>, also?: (url: string) => Promise<void>) {
     const service = await popDaemon(dir, ["serve", "--tenant", TENANT, "--key", "fleet.key", "--port", "0"], {
       ...base,
       ...env,
@@ -72,6 +72,7 @@ describe("pop serve with each committer", () => {
         commit: { txHash: Hex };
       };
       expect(response.status, `${JSON.stringify(body)}\n${service.stderr()}`).to.equal(200);
+      await also?.(service.url);
       return body;
     } finally {
       await service.close();
@@ -86,12 +87,29 @@ describe("pop serve with each committer", () => {
     after(() => numbers.close());
 
     it("commits the packet from the configured account: the transaction's input names the packet's CID", async () => {
-      const receipt = await submitAndWait({
-        POP_NUMBERS_COMMITTER: "direct",
-        POP_NUMBERS_RPC_URL: numbers.url,
-        POP_NUMBERS_PRIVATE_KEY: DEV_KEYS[4] as string,
-        POP_NUMBERS_COMMIT_CONTRACT: numbers.commitRegister,
-      });
+      const receipt = await submitAndWait(
+        {
+          POP_NUMBERS_COMMITTER: "direct",
+          POP_NUMBERS_RPC_URL: numbers.url,
+          POP_NUMBERS_PRIVATE_KEY: DEV_KEYS[4] as string,
+          POP_NUMBERS_COMMIT_CONTRACT: numbers.commitRegister,
+          POP_GATEWAYS: "http://127.0.0.1:8080",
+        },
+        async (url) => {
+          // The audit web app at /, under a policy that runs this origin's scripts only; its endpoints from the settings.
+          const page = await fetch(`${url}/`);
+          expect(page.status).to.equal(200);
+          expect(page.headers.get("content-type")).to.equal("text/html; charset=utf-8");
+          expect(page.headers.get("content-security-policy")).to.include("script-src 'self'");
+          expect(await page.text()).to.include('<script type="module" src="app.js">');
+          const script = await fetch(`${url}/app.js`);
+          expect(script.headers.get("content-type")).to.equal("text/javascript; charset=utf-8");
+          expect((await script.arrayBuffer()).byteLength).to.be.greaterThan(10_000);
+          expect(await (await fetch(`${url}/config.json`)).json()).to.deep.equal({
+            gateways: ["http://127.0.0.1:8080"],
+          });
+        },
+      );
       expect(receipt).to.include({ jobId: job.jobId, eventType: "JobSubmitted", status: "committed" });
       expect(receipt.nid).to.equal(receipt.packetCid);
       const client = createPublicClient({ transport: http(numbers.url) });

@@ -8,7 +8,8 @@ import { JOBS_MIGRATIONS, JOBS_SCHEMA } from "../../jobs/service/schema.ts";
 import { DEFAULT_SERVE_PORT, startReceiptsService } from "../../jobs/service/server.ts";
 import { loadKeyFile, passphraseFromEnv } from "../../keys/keyFile.ts";
 import type { Signer } from "../../keys/signer.ts";
-import { providersFromEnv } from "../../storage/config.ts";
+import { gatewaysFromEnv, providersFromEnv } from "../../storage/config.ts";
+import { lazyWebApp } from "../../web/assets.ts";
 import { type Command, flag, requireString, strings } from "../args.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { printResult } from "../output.ts";
@@ -67,6 +68,7 @@ export const serve: Command = {
     const signers = await signersOf(strings(args, "tenant"), strings(args, "key"));
     const db = await openDatabaseFromEnv();
     try {
+      const connection = anchoring.enabled ? await connectAnchoring(anchoring.settings) : { off: anchoring.reason };
       const service = await startReceiptsService({
         db,
         committer: await buildCommitter(db, (warning) => process.stderr.write(`pop serve: ${warning}\n`)),
@@ -76,14 +78,22 @@ export const serve: Command = {
         host,
         port,
         ...settings,
-        anchoring: anchoring.enabled ? await connectAnchoring(anchoring.settings) : { off: anchoring.reason },
+        anchoring: connection,
+        web: {
+          app: lazyWebApp(),
+          defaults: {
+            rpcUrl: settings.baseRpcUrl,
+            gateways: gatewaysFromEnv(),
+            registry: "registry" in connection ? connection.registry : process.env.POP_SERVE_ANCHOR_REGISTRY?.trim(),
+          },
+        },
         log: (error) =>
           process.stderr.write(
             `pop serve: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
           ),
       });
       process.stdout.write(
-        `Serving GPU job receipts at ${service.url}/api (OpenAPI: ${service.url}/api/openapi.json; Ctrl-C stops)\n`,
+        `Serving GPU job receipts at ${service.url}/api (OpenAPI: ${service.url}/api/openapi.json) and the audit web app at ${service.url}/ (Ctrl-C stops)\n`,
       );
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);

@@ -8,6 +8,8 @@ import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
+import type { WebApp } from "../../web/assets.ts";
+import { serveWebApp, WEB_APP_PATHS, type WebDefaults } from "../../web/routes.ts";
 import { type ArtifactDeps, downloadArtifact, verifyArtifactContent } from "./artifacts.ts";
 import { type AuthVariables, apiKeyAuth } from "./auth.ts";
 import { ServiceError } from "./errors.ts";
@@ -35,6 +37,8 @@ export interface AppDeps extends EventDeps, HealthDeps, ArtifactDeps {
   readonly waitTimeoutMs?: number;
   /** Reports unexpected errors (answered 500). */
   readonly log?: (error: unknown) => void;
+  /** The audit web app, served at `/` (src/web). */
+  readonly web?: { readonly app: () => Promise<WebApp>; readonly defaults: WebDefaults };
 }
 
 export const PATHS = [
@@ -166,12 +170,14 @@ export function createReceiptsApp(deps: AppDeps) {
     },
   });
 
+  if (deps.web !== undefined) serveWebApp(app, deps.web.app, deps.web.defaults);
+  const paths = [...(deps.web === undefined ? [] : WEB_APP_PATHS), ...PATHS];
   app.notFound((c) =>
     c.json(
       {
         error: {
           code: "not_found",
-          message: `No route ${c.req.method} ${c.req.path}: the routes are ${PATHS.join(", ")}.`,
+          message: `No route ${c.req.method} ${c.req.path}: the routes are ${paths.join(", ")}.`,
         },
       },
       404,

@@ -13,7 +13,7 @@ import type { ContentProvider } from "../../storage/provider.ts";
 import type { JobAnchorLookup } from "../artifact/anchor.ts";
 import type { AnchoringConnection } from "./anchorConfig.ts";
 import { type AnchoringOptions, AnchorWorker } from "./anchoring.ts";
-import { createReceiptsApp } from "./app.ts";
+import { type AppDeps, createReceiptsApp } from "./app.ts";
 import { type OutboxOptions, OutboxWorker } from "./outbox.ts";
 import { DEFAULT_RATE_LIMIT, type RateLimit } from "./rateLimit.ts";
 import { JOBS_MIGRATIONS, JOBS_SCHEMA } from "./schema.ts";
@@ -47,6 +47,8 @@ export interface ReceiptsServiceOptions {
   /** Where the artifact route reads a job's Base anchor (default: none is anchored yet). */
   readonly anchorLookup?: JobAnchorLookup;
   readonly log?: (error: unknown) => void;
+  /** The audit web app to serve at `/` (src/web/assets.ts), with the endpoints its verify page starts from. */
+  readonly web?: AppDeps["web"];
   /**
    * Called after an event is recorded (its row committed, before the answer): `recorded`. The worker's own
    * steps are `worker.onStep`'s. The fault tests kill the process there.
@@ -116,6 +118,7 @@ export async function startReceiptsService(options: ReceiptsServiceOptions): Pro
     ...(options.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: options.waitTimeoutMs }),
     ...(options.log === undefined ? {} : { log: options.log }),
     ...(options.anchorLookup === undefined ? {} : { anchorLookup: options.anchorLookup }),
+    ...(options.web === undefined ? {} : { web: options.web }),
   });
   const host = options.host ?? "127.0.0.1";
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {

@@ -1,0 +1,43 @@
+/**
+ * Serves the web app (assets.ts) from a Hono app: its files at their paths, and `config.json`, the default
+ * endpoints the verify page starts from (the user can change them; the page never asks the server for a
+ * verdict). Pages run no inline script and load nothing from elsewhere, so the policy allows only this
+ * origin's files; `connect-src` stays open because verifying means asking the RPC and gateways the user names.
+ */
+import type { Hono } from "hono";
+import { WEB_PATHS, type WebApp } from "./assets.ts";
+
+/** The endpoints the verify page starts from. */
+export interface WebDefaults {
+  readonly rpcUrl?: string | undefined;
+  readonly gateways?: readonly string[];
+  readonly registry?: string | undefined;
+}
+
+const HEADERS = {
+  "content-security-policy":
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src *; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "cache-control": "no-cache",
+};
+
+/** The paths the web app answers. */
+export const WEB_APP_PATHS: readonly string[] = [...WEB_PATHS, "/config.json"];
+
+/** Serves the app that `load` builds (on the first request for one of its files). */
+// biome-ignore lint/suspicious/noExplicitAny: any Hono app, whatever its variables
+export function serveWebApp(app: Hono<any>, load: () => Promise<WebApp>, defaults: WebDefaults): void {
+  for (const path of WEB_PATHS)
+    app.get(path, async (c) => {
+      const file = (await load()).get(path);
+      if (file === undefined) return c.notFound();
+      return c.body(file.bytes as Uint8Array<ArrayBuffer>, 200, { ...HEADERS, "content-type": file.contentType });
+    });
+  const config = JSON.stringify({
+    ...(defaults.rpcUrl === undefined ? {} : { rpcUrl: defaults.rpcUrl }),
+    gateways: defaults.gateways ?? [],
+    ...(defaults.registry === undefined ? {} : { registry: defaults.registry }),
+  });
+  app.get("/config.json", (c) => c.body(config, 200, { ...HEADERS, "content-type": "application/json" }));
+}
