@@ -7,10 +7,13 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 
 export interface WebFile {
   readonly bytes: Uint8Array;
+  /** The same bytes gzipped, for browsers that accept it (the bundle: about 520 KB, 166 KB gzipped). */
+  readonly gzip: Uint8Array;
   readonly contentType: string;
 }
 
@@ -47,10 +50,15 @@ export async function buildWebApp(): Promise<WebApp> {
     readFile(join(WEB_DIR, "app.css")),
     bundle(),
   ]);
+  const file = (bytes: Uint8Array, contentType: string): WebFile => ({
+    bytes,
+    gzip: gzipSync(bytes, { level: 9 }),
+    contentType,
+  });
   return new Map<string, WebFile>([
-    ["/", { bytes: html, contentType: "text/html; charset=utf-8" }],
-    ["/app.css", { bytes: css, contentType: "text/css; charset=utf-8" }],
-    ["/app.js", { bytes: js, contentType: "text/javascript; charset=utf-8" }],
+    ["/", file(html, "text/html; charset=utf-8")],
+    ["/app.css", file(css, "text/css; charset=utf-8")],
+    ["/app.js", file(js, "text/javascript; charset=utf-8")],
   ]);
 }
 

@@ -32,7 +32,10 @@ export function serveWebApp(app: Hono<any>, load: () => Promise<WebApp>, default
     app.get(path, async (c) => {
       const file = (await load()).get(path);
       if (file === undefined) return c.notFound();
-      return c.body(file.bytes as Uint8Array<ArrayBuffer>, 200, { ...HEADERS, "content-type": file.contentType });
+      const headers = { ...HEADERS, "content-type": file.contentType, vary: "accept-encoding" };
+      return /\bgzip\b/.test(c.req.header("accept-encoding") ?? "")
+        ? c.body(file.gzip as Uint8Array<ArrayBuffer>, 200, { ...headers, "content-encoding": "gzip" })
+        : c.body(file.bytes as Uint8Array<ArrayBuffer>, 200, headers);
     });
   const config = JSON.stringify({
     ...(defaults.rpcUrl === undefined ? {} : { rpcUrl: defaults.rpcUrl }),

@@ -135,7 +135,8 @@ describeWithBrowser(`the web app's verify page (in ${CHROMIUM}; .ci/run installs
     expect(await page.locator("#tenant-error").textContent()).to.equal("Tenant: give the tenant's id.");
     expect(await page.locator("#chain-error").textContent()).to.include("Chain id: give the chainscript's UUID");
     expect(await page.locator("#rpc-error").textContent()).to.include("Base RPC URL");
-    expect(await page.locator("#tenant").getAttribute("aria-invalid")).to.not.equal(null);
+    expect(await page.locator("#tenant").getAttribute("aria-invalid")).to.equal("true");
+    expect(await page.locator("#registry").getAttribute("aria-invalid")).to.equal(null);
     expect(await page.locator("#result").isHidden()).to.equal(true);
   });
 });

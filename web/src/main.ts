@@ -50,11 +50,13 @@ function showFieldErrors(errors: ReadonlyMap<string, string>) {
   for (const node of form.querySelectorAll(".field-error")) node.remove();
   for (const input of form.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>("input, textarea")) {
     const message = errors.get(input.name);
-    input.toggleAttribute("aria-invalid", message !== undefined);
     if (message === undefined) {
+      input.removeAttribute("aria-invalid");
       input.removeAttribute("aria-errormessage");
       continue;
     }
+    // "true" spelled out: an empty aria-invalid reads as false.
+    input.setAttribute("aria-invalid", "true");
     const note = element("p", message, "field-error");
     note.id = `${input.name}-error`;
     input.setAttribute("aria-errormessage", note.id);
