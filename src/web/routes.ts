@@ -12,6 +12,8 @@ export interface WebDefaults {
   readonly rpcUrl?: string | undefined;
   readonly gateways?: readonly string[];
   readonly registry?: string | undefined;
+  /** The audit API (the indexer) the "where did this file come from?" page asks. */
+  readonly auditApiUrl?: string | undefined;
 }
 
 const HEADERS = {
@@ -41,6 +43,7 @@ export function serveWebApp(app: Hono<any>, load: () => Promise<WebApp>, default
     ...(defaults.rpcUrl === undefined ? {} : { rpcUrl: defaults.rpcUrl }),
     gateways: defaults.gateways ?? [],
     ...(defaults.registry === undefined ? {} : { registry: defaults.registry }),
+    ...(defaults.auditApiUrl === undefined ? {} : { auditApiUrl: defaults.auditApiUrl }),
   });
   app.get("/config.json", (c) => c.body(config, 200, { ...HEADERS, "content-type": "application/json" }));
 }

@@ -1,174 +1,45 @@
 /**
- * The audit web app's verify page: reads what to verify from the form (or a link that carries it), runs
- * the project's verifier (src/verify) here in the browser against the RPC endpoint and gateways given,
- * and shows the verdict with every check. The server that served the page only supplies default
- * endpoints (config.json); it is never asked for a verdict.
+ * The audit web app: the server's default endpoints (config.json), then one page at a time by the URL's
+ * hash (`#/verify`, `#/origin`), each with its own query (`#/verify?tenant=…&chain=…`).
  */
-import { createPublicClient, http, type PublicClient } from "viem";
-import type { CheckResult } from "../../src/chainscript/report.ts";
-import { type AnchorVerificationReport, verifyAnchor } from "../../src/verify/verifyAnchor.ts";
-import { readVerifyForm, type VerifyRequest, verifyLink } from "./request.ts";
+import { byId, type Defaults } from "./dom.ts";
+import { startOriginPage } from "./origin.ts";
+import { startVerifyPage, verifyFromLink } from "./verify.ts";
 
-/** The endpoints the serving side suggests (src/web/config.ts). */
-interface Defaults {
-  readonly rpcUrl?: string;
-  readonly gateways?: readonly string[];
-  readonly registry?: string;
+const PAGES = { verify: "verify-page", origin: "origin-page" } as const;
+
+/** The page the hash names (verify by default) and the hash's query. */
+function route(): { page: keyof typeof PAGES; query: URLSearchParams } {
+  const [path = "", query = ""] = location.hash.replace(/^#\/?/, "").split("?");
+  return { page: path === "origin" ? "origin" : "verify", query: new URLSearchParams(query) };
 }
 
-const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const form = byId<HTMLFormElement>("verify-form");
-const button = byId<HTMLButtonElement>("verify-button");
-const result = byId<HTMLElement>("result");
-const verdictLine = byId<HTMLParagraphElement>("verdict");
-const checksList = byId<HTMLOListElement>("checks");
-const anchorFacts = byId<HTMLDListElement>("anchor");
-const share = byId<HTMLAnchorElement>("share");
-
-/** What the user reads for each outcome: words and a symbol, never colour alone. */
-const VERDICT_TEXT = {
-  valid: { symbol: "✓", text: "Valid: every check passed." },
-  invalid: { symbol: "✗", text: "Invalid" },
-  incomplete: { symbol: "?", text: "Incomplete: nothing failed, but not everything could be checked." },
-} as const;
-const STATUS_TEXT = { pass: "passed", fail: "failed", skip: "not checked" } as const;
-
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, className?: string) {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  if (className !== undefined) node.className = className;
-  return node;
+/** Shows the current page only, marks its link as current and moves focus to its heading on a change. */
+function show(focus: boolean) {
+  const { page } = route();
+  for (const [name, id] of Object.entries(PAGES)) byId(id).hidden = name !== page;
+  for (const link of document.querySelectorAll<HTMLAnchorElement>("nav a[data-page]"))
+    if (link.dataset.page === PAGES[page]) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  document.title = `${page === "origin" ? "Where did this file come from?" : "Verify a proof"} · Proof of Process`;
+  if (focus) byId(PAGES[page]).querySelector<HTMLElement>("h1")?.focus();
 }
-
-function setField(name: string, value: string | undefined) {
-  const input = form.elements.namedItem(name) as HTMLInputElement | HTMLTextAreaElement | null;
-  if (input !== null && value !== undefined) input.value = value;
-}
-
-/** Marks the fields the request names as wrong, with the sentence next to each; clears the others. */
-function showFieldErrors(errors: ReadonlyMap<string, string>) {
-  for (const node of form.querySelectorAll(".field-error")) node.remove();
-  for (const input of form.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>("input, textarea")) {
-    const message = errors.get(input.name);
-    if (message === undefined) {
-      input.removeAttribute("aria-invalid");
-      input.removeAttribute("aria-errormessage");
-      continue;
-    }
-    // "true" spelled out: an empty aria-invalid reads as false.
-    input.setAttribute("aria-invalid", "true");
-    const note = element("p", message, "field-error");
-    note.id = `${input.name}-error`;
-    input.setAttribute("aria-errormessage", note.id);
-    input.after(note);
-  }
-  const [first] = errors.keys();
-  if (first !== undefined) {
-    const endpoints = byId<HTMLDetailsElement>("endpoints");
-    if (["rpc", "gateways", "registry"].includes(first)) endpoints.open = true;
-    (form.elements.namedItem(first) as HTMLElement | null)?.focus();
-  }
-}
-
-function checkItem(check: CheckResult): HTMLLIElement {
-  const item = element("li", undefined, `check check-${check.status}`);
-  item.dataset.check = check.id;
-  item.dataset.status = check.status;
-  const head = element("span", `${STATUS_TEXT[check.status]}: `, "check-status");
-  item.append(head, element("span", check.description), element("code", ` (${check.id})`, "check-id"));
-  if (check.failures.length > 0) {
-    const failures = element("ul", undefined, "failures");
-    for (const failure of check.failures)
-      failures.append(
-        element("li", failure.entry === undefined ? failure.message : `entry ${failure.entry}: ${failure.message}`),
-      );
-    item.append(failures);
-  }
-  return item;
-}
-
-function showReport(report: AnchorVerificationReport) {
-  const shown = VERDICT_TEXT[report.verdict];
-  verdictLine.className = `verdict verdict-${report.verdict}`;
-  verdictLine.dataset.verdict = report.verdict;
-  const first = report.firstFailure;
-  verdictLine.textContent =
-    report.verdict === "invalid" && first !== undefined
-      ? `${shown.symbol} Invalid: the check ${first.check} failed: ${first.message}`
-      : `${shown.symbol} ${shown.text}`;
-  anchorFacts.replaceChildren();
-  if (report.anchor !== undefined) {
-    const facts: [string, string][] = [
-      ["Anchored in block", report.anchor.blockNumber.toString()],
-      ["Transaction", report.anchor.transactionHash],
-      ["Anchored at", new Date(Number(report.anchor.timestamp) * 1000).toISOString()],
-      ["Chainscript", report.anchor.ipfsCid],
-    ];
-    for (const [term, value] of facts) anchorFacts.append(element("dt", term), element("dd", value));
-  }
-  checksList.replaceChildren(...report.checks.map(checkItem));
-}
-
-async function run(request: VerifyRequest) {
-  result.hidden = false;
-  result.setAttribute("aria-busy", "true");
-  button.disabled = true;
-  verdictLine.className = "verdict verdict-running";
-  delete verdictLine.dataset.verdict;
-  verdictLine.textContent = "Verifying: reading the registry, then fetching and checking the chainscript and packets…";
-  anchorFacts.replaceChildren();
-  checksList.replaceChildren();
-  share.href = verifyLink(request);
-  history.replaceState(null, "", share.href);
-  try {
-    const client = createPublicClient({
-      transport: http(request.rpcUrl, { retryCount: 1, timeout: 15_000 }),
-    }) as PublicClient;
-    showReport(
-      await verifyAnchor([client], {
-        tenantId: request.tenant,
-        chainId: request.chain,
-        registry: request.registry,
-        gateways: request.gateways,
-        fetchTimeoutMs: 15_000,
-      }),
-    );
-  } catch (error) {
-    verdictLine.className = "verdict verdict-error";
-    verdictLine.dataset.verdict = "error";
-    verdictLine.textContent = `! Could not verify: ${error instanceof Error ? error.message : String(error)} Check the RPC URL and the gateways under "Where to read from", then verify again.`;
-  } finally {
-    result.setAttribute("aria-busy", "false");
-    button.disabled = false;
-  }
-}
-
-form.addEventListener("submit", (event) => {
-  event.preventDefault();
-  const read = readVerifyForm(new FormData(form));
-  showFieldErrors(read.errors);
-  if (read.request !== undefined) void run(read.request);
-});
 
 async function start() {
   const defaults: Defaults = await fetch("config.json").then(
     (response) => (response.ok ? (response.json() as Promise<Defaults>) : {}),
     () => ({}),
   );
-  setField("rpc", defaults.rpcUrl);
-  setField("gateways", defaults.gateways?.join("\n"));
-  setField("registry", defaults.registry);
-  // A link carries what to verify (and maybe where to read it): it is verified at once.
-  const linked = new URLSearchParams(location.hash.split("?")[1] ?? "");
-  for (const [name, param] of [
-    ["tenant", "tenant"],
-    ["chain", "chain"],
-    ["rpc", "rpc"],
-    ["registry", "registry"],
-  ] as const)
-    setField(name, linked.get(param) ?? undefined);
-  if (linked.getAll("gateway").length > 0) setField("gateways", linked.getAll("gateway").join("\n"));
-  if (linked.has("tenant") && linked.has("chain")) form.requestSubmit();
+  show(false);
+  startOriginPage(defaults);
+  startVerifyPage(defaults);
+  const opened = route();
+  if (opened.page === "verify") verifyFromLink(opened.query);
+  addEventListener("hashchange", () => {
+    show(true);
+    const { page, query } = route();
+    if (page === "verify") verifyFromLink(query);
+  });
 }
 
 void start();

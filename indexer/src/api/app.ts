@@ -8,6 +8,7 @@
  * past the statement timeout). Each request's reads share one deadline.
  */
 import { type Context, Hono } from "hono";
+import { cors } from "hono/cors";
 import { anchorDetail } from "./anchors.ts";
 import { assetProvenance } from "./assets.ts";
 import { boundedStore } from "./boundedStore.ts";
@@ -26,6 +27,9 @@ export function createApiApp(deps: ApiDeps, log: (error: unknown) => void = () =
   /** The deps of one request: its reads bounded by a deadline of their own. */
   const request = (): ApiDeps => ({ ...deps, store: boundedStore(deps.store, new Deadline(deps.statementTimeoutMs)) });
   const limit = (c: Context) => c.req.queries("limit");
+  // Public, read-only answers: any origin may read them (the audit web app runs on another origin).
+  app.use("/api/*", cors({ origin: "*", allowMethods: ["GET", "HEAD"] }));
+  app.use("/metadata/*", cors({ origin: "*", allowMethods: ["GET", "HEAD"] }));
   app.get("/", homePage(deps.publicUrl));
   app.get("/api/anchors/:tenant/:chainId", async (c) =>
     c.json(await anchorDetail(request(), c.req.param("tenant"), c.req.param("chainId"))),

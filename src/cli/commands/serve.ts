@@ -47,6 +47,7 @@ export const serve: Command = {
     "Anchoring on Base (on when POP_RPC_URL and POP_ANCHOR_SIGNER_PRIVATE_KEY are set): POP_RELAYER_PRIVATE_KEY,",
     "POP_SERVE_ANCHOR_REGISTRY, POP_SERVE_ANCHOR_EVERY, POP_SERVE_ANCHOR_INTERVAL_MS, POP_SERVE_ANCHOR_FINALITY,",
     "POP_SERVE_ANCHOR_EXPLORER_URL. See docs/receipts.md.",
+    "The web app at / (docs/web.md) starts from POP_RPC_URL, POP_GATEWAYS and POP_SERVE_AUDIT_API_URL (the indexer).",
     "",
   ].join("\n"),
   options: {
@@ -85,6 +86,7 @@ export const serve: Command = {
             rpcUrl: settings.baseRpcUrl,
             gateways: gatewaysFromEnv(),
             registry: "registry" in connection ? connection.registry : process.env.POP_SERVE_ANCHOR_REGISTRY?.trim(),
+            auditApiUrl: process.env.POP_SERVE_AUDIT_API_URL?.trim() || undefined,
           },
         },
         log: (error) =>

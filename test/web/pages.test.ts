@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
@@ -8,22 +9,25 @@ import { serve } from "@hono/node-server";
 import { expect } from "chai";
 import { Hono } from "hono";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { createApiApp } from "../../indexer/src/api/app.ts";
+import { toOnchainId } from "../../src/anchor/ids.ts";
 import { type GatewayServer, startGateway } from "../../src/storage/gateway.ts";
 import { LocalStore } from "../../src/storage/local.ts";
 import { lazyWebApp } from "../../src/web/assets.ts";
 import { serveWebApp } from "../../src/web/routes.ts";
 import { registerAndAnchor } from "../helpers/anchorRun.ts";
+import { ANCHOR_ID, anchorRow, entryRow, memoryStore, registryAt } from "../helpers/apiRows.ts";
 import { type LocalChain, startLocalBase } from "../helpers/localChain.ts";
 import { threeStageRun } from "../helpers/run.ts";
 
-// The verify page in a real browser (Debian's chromium under playwright-core), against a local Base chain and
+// The web app's pages in a real browser (Debian's chromium under playwright-core), against a local Base chain and
 // gateway: the verifier runs in the page, and the server that serves the page is never asked for a verdict.
 const CHROMIUM = process.env.POP_CHROMIUM ?? "/usr/bin/chromium";
 const CHAIN_ID = "5f0c2a9e-31b4-4c8e-9d1a-000000000001";
 
 const describeWithBrowser = existsSync(CHROMIUM) || process.env.CI === "true" ? describe : describe.skip;
 
-describeWithBrowser(`the web app's verify page (in ${CHROMIUM}; .ci/run installs it)`, function () {
+describeWithBrowser(`the web app's pages (in ${CHROMIUM}; .ci/run installs it)`, function () {
   this.timeout(120_000);
   let chain: LocalChain;
   let dir: string;
@@ -35,6 +39,10 @@ describeWithBrowser(`the web app's verify page (in ${CHROMIUM}; .ci/run installs
   let browser: Browser;
   let page: Page;
   let tenant: string;
+  let auditApi: ReturnType<typeof serve>;
+  let auditApiUrl: string;
+  /** A file of the anchored run's last stage, as the audit API has it indexed. */
+  const output = Buffer.from("the lighthouse, upscaled: the anchored run's last output");
 
   before(async () => {
     chain = await startLocalBase();
@@ -51,12 +59,35 @@ describeWithBrowser(`the web app's verify page (in ${CHROMIUM}; .ci/run installs
     await new Promise<void>((resolve) => liar.listen(0, "127.0.0.1", resolve));
     liarUrl = `http://127.0.0.1:${(liar.address() as AddressInfo).port}`;
 
-    const app = new Hono();
-    serveWebApp(app, lazyWebApp(), { rpcUrl: chain.url, gateways: [gateway.url], registry: chain.registry });
-    web = await new Promise((resolve) => {
-      const started = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(started));
+    // The audit API's real routes over rows given here: the anchored chain, with `output` as its stage-2 asset.
+    const api = createApiApp({
+      store: memoryStore({
+        anchors: [
+          anchorRow({
+            tenantId: toOnchainId(tenant),
+            tenantName: tenant,
+            chainId: toOnchainId(CHAIN_ID),
+            chainUuid: CHAIN_ID,
+          }),
+        ],
+        entries: [
+          entryRow(2, { anchorId: ANCHOR_ID, assetHash: `0x${createHash("sha256").update(output).digest("hex")}` }),
+        ],
+      }),
+      registry: registryAt(1n),
+      baseChainId: 31337,
+      statementTimeoutMs: 5_000,
+      publicUrl: undefined,
     });
-    webUrl = `http://127.0.0.1:${(web.address() as AddressInfo).port}`;
+    [auditApi, auditApiUrl] = await listen(api.fetch);
+    const app = new Hono();
+    serveWebApp(app, lazyWebApp(), {
+      rpcUrl: chain.url,
+      gateways: [gateway.url],
+      registry: chain.registry,
+      auditApiUrl,
+    });
+    [web, webUrl] = await listen(app.fetch);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
   });
 
@@ -68,11 +99,20 @@ describeWithBrowser(`the web app's verify page (in ${CHROMIUM}; .ci/run installs
   after(async () => {
     await browser?.close();
     await new Promise((resolve) => web?.close(resolve));
+    await new Promise((resolve) => auditApi?.close(resolve));
     await new Promise((resolve) => liar?.close(resolve));
     await gateway?.close();
     await chain?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
+
+  /** Serves `fetch` on a free port of 127.0.0.1. */
+  async function listen(fetch: (request: Request) => Response | Promise<Response>) {
+    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+      const started = serve({ fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(started));
+    });
+    return [server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`] as const;
+  }
 
   /** Opens the page and waits for the server's default endpoints to fill the form. */
   async function openWithDefaults() {
@@ -138,5 +178,34 @@ describeWithBrowser(`the web app's verify page (in ${CHROMIUM}; .ci/run installs
     expect(await page.locator("#tenant").getAttribute("aria-invalid")).to.equal("true");
     expect(await page.locator("#registry").getAttribute("aria-invalid")).to.equal(null);
     expect(await page.locator("#result").isHidden()).to.equal(true);
+  });
+
+  it("finds where a file came from by its SHA-256 computed in the page, then verifies that chain here: valid", async () => {
+    await openWithDefaults();
+    await page.getByRole("link", { name: "Where did this file come from?" }).click();
+    expect(await page.locator("#audit-api").inputValue()).to.equal(auditApiUrl);
+    await page
+      .getByLabel("File", { exact: true })
+      .setInputFiles({ name: "lighthouse.png", mimeType: "image/png", buffer: output });
+    await page.locator('#origin-status[data-outcome="found"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator("#digest").textContent()).to.include(createHash("sha256").update(output).digest("hex"));
+    const places = page.locator("#origins li");
+    expect(await places.count()).to.equal(1);
+    expect(await places.first().textContent()).to.include(
+      `Stage watermark (entry 2) of chain ${CHAIN_ID}, tenant ${tenant}`,
+    );
+    await places.first().getByRole("link", { name: "Verify this chain here" }).click();
+    expect((await verdict()).verdict).to.equal("valid");
+    expect(await page.locator("#verify-page").isVisible()).to.equal(true);
+  });
+
+  it("says no anchored chain produced a file the audit API does not know", async () => {
+    await page.goto(`${webUrl}/#/origin`);
+    await page
+      .getByLabel("File", { exact: true })
+      .setInputFiles({ name: "other.bin", mimeType: "application/octet-stream", buffer: Buffer.from("unrelated") });
+    await page.locator("#origin-status[data-outcome]:not([data-outcome=running])").waitFor({ timeout: 30_000 });
+    expect(await page.locator("#origin-status").getAttribute("data-outcome")).to.equal("none");
+    expect(await page.locator("#origins li").count()).to.equal(0);
   });
 });
