@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +25,9 @@ import { threeStageRun } from "../helpers/run.ts";
 // gateway: the verifier runs in the page, and the server that serves the page is never asked for a verdict.
 const CHROMIUM = process.env.POP_CHROMIUM ?? "/usr/bin/chromium";
 const CHAIN_ID = "5f0c2a9e-31b4-4c8e-9d1a-000000000001";
+
+/** axe-core's rules, run in the page (injected as a script): the accessibility check of every page. */
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 const describeWithBrowser = existsSync(CHROMIUM) || process.env.CI === "true" ? describe : describe.skip;
 
@@ -121,6 +125,18 @@ describeWithBrowser(`the web app's pages (in ${CHROMIUM}; .ci/run installs it)`,
     await page.waitForFunction('document.getElementById("rpc").value !== ""');
   }
 
+  /** axe-core's serious and critical violations on the page as it is now (WCAG 2.x A and AA rules). */
+  async function accessibilityViolations(): Promise<string[]> {
+    // Evaluated, not a script tag: the page's policy (script-src 'self') refuses inline scripts, as it should.
+    await page.evaluate(AXE);
+    const violations = (await page.evaluate(
+      'axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")) })))',
+    )) as { id: string; impact: string; nodes: string[] }[];
+    return violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.join(", ")}`);
+  }
+
   /** The verdict line once the page has one: its data-verdict and its text. */
   async function verdict() {
     const line = page.locator("#verdict[data-verdict]");
@@ -146,6 +162,7 @@ describeWithBrowser(`the web app's pages (in ${CHROMIUM}; .ci/run installs it)`,
     for (const id of ["anchor.log", "chainscript.cid", "packets.signature", "lineage"])
       expect(statuses[id], id).to.equal("pass");
     expect(await page.locator("#share").getAttribute("href")).to.include(`chain=${CHAIN_ID}`);
+    expect(await accessibilityViolations()).to.deep.equal([]);
   });
 
   it("verifies at once from a link that carries the tenant and chain, and says incomplete, naming the check, when the only gateway lies", async () => {
@@ -176,8 +193,10 @@ describeWithBrowser(`the web app's pages (in ${CHROMIUM}; .ci/run installs it)`,
     expect(await page.locator("#chain-error").textContent()).to.include("Chain id: give the chainscript's UUID");
     expect(await page.locator("#rpc-error").textContent()).to.include("Base RPC URL");
     expect(await page.locator("#tenant").getAttribute("aria-invalid")).to.equal("true");
+    expect(await page.locator("#tenant").getAttribute("aria-describedby")).to.equal("tenant-error tenant-help");
     expect(await page.locator("#registry").getAttribute("aria-invalid")).to.equal(null);
     expect(await page.locator("#result").isHidden()).to.equal(true);
+    expect(await accessibilityViolations()).to.deep.equal([]);
   });
 
   it("finds where a file came from by its SHA-256 computed in the page, then verifies that chain here: valid", async () => {
@@ -191,6 +210,7 @@ describeWithBrowser(`the web app's pages (in ${CHROMIUM}; .ci/run installs it)`,
     expect(await page.locator("#digest").textContent()).to.include(createHash("sha256").update(output).digest("hex"));
     const places = page.locator("#origins li");
     expect(await places.count()).to.equal(1);
+    expect(await accessibilityViolations()).to.deep.equal([]);
     expect(await places.first().textContent()).to.include(
       `Stage watermark (entry 2) of chain ${CHAIN_ID}, tenant ${tenant}`,
     );

@@ -26,22 +26,27 @@ const VERDICT_TEXT = {
 } as const;
 const STATUS_TEXT = { pass: "passed", fail: "failed", skip: "not checked" } as const;
 
-/** Marks the fields the request names as wrong, with the sentence next to each; clears the others. */
+/**
+ * Marks the fields the request names as wrong, with the sentence next to each (read out with the field:
+ * `aria-describedby`, before its help), and clears the others.
+ */
 function showFieldErrors(errors: ReadonlyMap<string, string>) {
   for (const node of form.querySelectorAll(".field-error")) node.remove();
   for (const input of form.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>("input, textarea")) {
+    input.dataset.help ??= input.getAttribute("aria-describedby") ?? "";
     const message = errors.get(input.name);
     if (message === undefined) {
       input.removeAttribute("aria-invalid");
-      input.removeAttribute("aria-errormessage");
+      if (input.dataset.help === "") input.removeAttribute("aria-describedby");
+      else input.setAttribute("aria-describedby", input.dataset.help);
       continue;
     }
-    // "true" spelled out: an empty aria-invalid reads as false.
-    input.setAttribute("aria-invalid", "true");
     const note = element("p", message, "field-error");
     note.id = `${input.name}-error`;
-    input.setAttribute("aria-errormessage", note.id);
     input.after(note);
+    // "true" spelled out: an empty aria-invalid reads as false.
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", `${note.id} ${input.dataset.help}`.trim());
   }
   const [first] = errors.keys();
   if (first !== undefined) {
