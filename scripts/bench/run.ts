@@ -5,6 +5,7 @@
  */
 import { availableParallelism, cpus } from "node:os";
 import { benchAnchor } from "./anchor.ts";
+import { benchBrowser } from "./browser.ts";
 import { benchEvidence } from "./evidence.ts";
 import { benchIndexer } from "./indexer.ts";
 import { type BenchLine, print } from "./measure.ts";
@@ -25,6 +26,7 @@ const suites: [string, () => Promise<BenchLine[]>][] = [
   ["Anchoring pipeline", benchAnchor],
   ["Indexer", benchIndexer],
   ["Receipts service", benchReceipts],
+  ["Web app in the browser", benchBrowser],
 ];
 const lines: BenchLine[] = [];
 for (const [title, suite] of suites) {
