@@ -20,6 +20,7 @@ import { registerAndAnchor } from "../helpers/anchorRun.ts";
 import { ANCHOR_ID, anchorRow, entryRow, memoryStore, registryAt } from "../helpers/apiRows.ts";
 import { type LocalChain, startLocalBase } from "../helpers/localChain.ts";
 import { threeStageRun } from "../helpers/run.ts";
+import { artifactOf } from "../jobs/artifactFixtures.ts";
 
 // The web app's pages in a real browser (Debian's chromium under playwright-core), against a local Base chain and
 // gateway: the verifier runs in the page, and the server that serves the page is never asked for a verdict.
@@ -227,5 +228,29 @@ describeWithBrowser(`the web app's pages (in ${CHROMIUM}; .ci/run installs it)`,
     await page.locator("#origin-status[data-outcome]:not([data-outcome=running])").waitFor({ timeout: 30_000 });
     expect(await page.locator("#origin-status").getAttribute("data-outcome")).to.equal("none");
     expect(await page.locator("#origins li").count()).to.equal(0);
+  });
+
+  it("checks a downloaded job artifact offline in the page: valid, and invalid naming the check once a byte changed", async () => {
+    const { bytes } = await artifactOf();
+    await openWithDefaults();
+    const file = page.getByLabel("Artifact file");
+    await file.setInputFiles({
+      name: "job.pop-artifact.json",
+      mimeType: "application/json",
+      buffer: Buffer.from(bytes),
+    });
+    const line = page.locator("#artifact-verdict[data-verdict]");
+    await line.waitFor({ timeout: 30_000 });
+    expect(await line.getAttribute("data-verdict")).to.equal("valid");
+    expect(
+      await page.locator('#artifact-checks li[data-check="artifact.signature"]').getAttribute("data-status"),
+    ).to.equal("pass");
+    expect(await accessibilityViolations()).to.deep.equal([]);
+
+    const tampered = Buffer.from(Buffer.from(bytes).toString("utf8").replace("worker-7", "worker-8"));
+    expect(tampered.equals(Buffer.from(bytes))).to.equal(false);
+    await file.setInputFiles({ name: "tampered.json", mimeType: "application/json", buffer: tampered });
+    await page.locator('#artifact-verdict[data-verdict="invalid"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator("#artifact-verdict").textContent()).to.match(/^✗ Invalid: the check [a-z.]+ failed: /);
   });
 });

@@ -2,6 +2,7 @@
  * The audit web app: the server's default endpoints (config.json), then one page at a time by the URL's
  * hash (`#/verify`, `#/origin`), each with its own query (`#/verify?tenant=…&chain=…`).
  */
+import { startArtifactCheck } from "./artifact.ts";
 import { byId, type Defaults } from "./dom.ts";
 import { startOriginPage } from "./origin.ts";
 import { startVerifyPage, verifyFromLink } from "./verify.ts";
@@ -33,6 +34,7 @@ async function start() {
   show(false);
   startOriginPage(defaults);
   startVerifyPage(defaults);
+  startArtifactCheck();
   const opened = route();
   if (opened.page === "verify") verifyFromLink(opened.query);
   addEventListener("hashchange", () => {

@@ -5,9 +5,9 @@
  * it is never asked for a verdict.
  */
 import { createPublicClient, http, type PublicClient } from "viem";
-import type { CheckResult } from "../../src/chainscript/report.ts";
 import { type AnchorVerificationReport, verifyAnchor } from "../../src/verify/verifyAnchor.ts";
 import { byId, type Defaults, element, setField } from "./dom.ts";
+import { showVerdict } from "./report.ts";
 import { readVerifyForm, type VerifyRequest, verifyLink } from "./request.ts";
 
 const form = byId<HTMLFormElement>("verify-form");
@@ -17,14 +17,6 @@ const verdictLine = byId<HTMLParagraphElement>("verdict");
 const checksList = byId<HTMLOListElement>("checks");
 const anchorFacts = byId<HTMLDListElement>("anchor");
 const share = byId<HTMLAnchorElement>("share");
-
-/** What the user reads for each outcome: words and a symbol, never colour alone. */
-const VERDICT_TEXT = {
-  valid: { symbol: "✓", text: "Valid: every check passed." },
-  invalid: { symbol: "✗", text: "Invalid" },
-  incomplete: { symbol: "?", text: "Incomplete: nothing failed, but not everything could be checked." },
-} as const;
-const STATUS_TEXT = { pass: "passed", fail: "failed", skip: "not checked" } as const;
 
 /**
  * Marks the fields the request names as wrong, with the sentence next to each (read out with the field:
@@ -56,32 +48,8 @@ function showFieldErrors(errors: ReadonlyMap<string, string>) {
   }
 }
 
-function checkItem(check: CheckResult): HTMLLIElement {
-  const item = element("li", undefined, `check check-${check.status}`);
-  item.dataset.check = check.id;
-  item.dataset.status = check.status;
-  const head = element("span", `${STATUS_TEXT[check.status]}: `, "check-status");
-  item.append(head, element("span", check.description), element("code", ` (${check.id})`, "check-id"));
-  if (check.failures.length > 0) {
-    const failures = element("ul", undefined, "failures");
-    for (const failure of check.failures)
-      failures.append(
-        element("li", failure.entry === undefined ? failure.message : `entry ${failure.entry}: ${failure.message}`),
-      );
-    item.append(failures);
-  }
-  return item;
-}
-
 function showReport(report: AnchorVerificationReport) {
-  const shown = VERDICT_TEXT[report.verdict];
-  verdictLine.className = `verdict verdict-${report.verdict}`;
-  verdictLine.dataset.verdict = report.verdict;
-  const first = report.firstFailure;
-  verdictLine.textContent =
-    report.verdict === "invalid" && first !== undefined
-      ? `${shown.symbol} Invalid: the check ${first.check} failed: ${first.message}`
-      : `${shown.symbol} ${shown.text}`;
+  showVerdict(report, verdictLine, checksList);
   anchorFacts.replaceChildren();
   if (report.anchor !== undefined) {
     const facts: [string, string][] = [
@@ -92,7 +60,6 @@ function showReport(report: AnchorVerificationReport) {
     ];
     for (const [term, value] of facts) anchorFacts.append(element("dt", term), element("dd", value));
   }
-  checksList.replaceChildren(...report.checks.map(checkItem));
 }
 
 async function run(request: VerifyRequest) {

@@ -8,7 +8,7 @@
 import { sha256, verifyEd25519 } from "#crypto";
 import { equalBytes, fromBase64Url, fromHex } from "../../bytes.ts";
 import { jcs } from "../../chainscript/jcs.ts";
-import { Check } from "../../chainscript/report.ts";
+import { Check, summarize, type VerificationReport } from "../../chainscript/report.ts";
 import { BaseError } from "../../errors.ts";
 import { cidFromSha256 } from "../../evidence/cid.ts";
 import { decodePacket } from "../../evidence/codec.ts";
@@ -279,4 +279,19 @@ export function checkArtifactOffline(input: Uint8Array | unknown): OfflineOutcom
   );
   if (anchor === null) notes.push("Not anchored yet: the job's packets have no Base anchor.");
   return { checks, artifact, ...(intact ? { packetBytes } : {}), notes };
+}
+
+/**
+ * The offline checks alone, as a report with the reader's notes: what a browser runs on a downloaded
+ * artifact (verify.ts adds the online checks, which need a Node-only deployment lookup).
+ */
+export function offlineReport(input: Uint8Array | unknown): VerificationReport & { readonly notes: readonly string[] } {
+  const offline = checkArtifactOffline(input);
+  return {
+    ...summarize(
+      Object.values(offline.checks).map((check) => check.result()),
+      new Set(),
+    ),
+    notes: offline.notes,
+  };
 }
