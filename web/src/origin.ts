@@ -3,6 +3,7 @@
  * looked up in the audit API's asset route (GET /api/assets/:sha256), and every anchored chain that
  * produced it listed with its stage and a link that verifies that chain in this browser.
  */
+import { toHex } from "../../src/bytes.ts";
 import { byId, type Defaults, element, setField } from "./dom.ts";
 
 /** One place the audit API answers for the digest (indexer/src/api/views.ts provenanceView). */
@@ -32,8 +33,7 @@ const digestLine = byId<HTMLParagraphElement>("digest");
 const status = byId<HTMLParagraphElement>("origin-status");
 const list = byId<HTMLOListElement>("origins");
 
-const hex = (bytes: ArrayBuffer) =>
-  `0x${[...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+const hex = (bytes: ArrayBuffer) => `0x${toHex(new Uint8Array(bytes))}`;
 
 function say(kind: "found" | "none" | "error" | "running", text: string) {
   status.className = `verdict verdict-${kind === "found" ? "valid" : kind === "none" ? "incomplete" : kind}`;
