@@ -416,6 +416,31 @@ describeOneDatabase("indexer API end to end", (target) =>
         });
     });
 
+    it("answers pages of any origin: REST and GraphQL (the browser's preflight for a JSON POST too)", async () => {
+      const origin = { origin: "http://127.0.0.1:8088" };
+      const rest = await fetch(`${indexer.url}/api/tenants/studio-aurora/completeness`, { headers: origin });
+      expect(rest.headers.get("access-control-allow-origin")).to.equal("*");
+      const preflight = await fetch(`${indexer.url}/graphql`, {
+        method: "OPTIONS",
+        headers: {
+          ...origin,
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "content-type",
+        },
+      });
+      expect(preflight.status).to.equal(204);
+      expect(preflight.headers.get("access-control-allow-origin")).to.equal("*");
+      expect(preflight.headers.get("access-control-allow-methods")).to.include("POST");
+      expect(preflight.headers.get("access-control-allow-headers")?.toLowerCase()).to.include("content-type");
+      const answer = await fetch(`${indexer.url}/graphql`, {
+        method: "POST",
+        headers: { ...origin, "content-type": "application/json" },
+        body: JSON.stringify({ query: "{ tenants { totalCount } }" }),
+      });
+      expect(answer.status).to.equal(200);
+      expect(answer.headers.get("access-control-allow-origin")).to.equal("*");
+    });
+
     it("GraphQL answers queries within its limits and refuses deeper, more aliased or larger ones", async () => {
       const { anchors } = await indexer.graphql<{ anchors: { items: unknown[]; totalCount: number } }>(
         `{ anchors(orderBy: "sequence", orderDirection: "asc", where: { tenantId: "${toOnchainId("studio-aurora")}" }) { items { chainUuid status entryCount } totalCount } }`,

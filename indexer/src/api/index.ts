@@ -9,6 +9,7 @@ import { db, publicClients } from "ponder:api";
 import schema from "ponder:schema";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
 import { graphql } from "ponder";
 import config from "../../ponder.config.ts";
 import { createApiApp } from "./app.ts";
@@ -26,6 +27,8 @@ limitReadonlyStatements(database, settings.statementTimeoutMs);
 
 const app = new Hono();
 
+// Public and read-only, as the REST routes (app.ts): a page of any origin (the audit web app) may query it.
+app.use("/graphql", cors({ origin: "*", allowMethods: ["GET", "POST"], allowHeaders: ["content-type"] }));
 app.use(
   "/graphql",
   bodyLimit({
