@@ -20,6 +20,7 @@ import {
   startAuditWorld,
   transactionOf,
 } from "../helpers/auditWorld.ts";
+import { accessibilityViolations, HAS_BROWSER, launchBrowser, serveWebAppAlone } from "../helpers/browser.ts";
 import { describeOneDatabase } from "../helpers/databases.ts";
 import { fixedSigner } from "../helpers/fixtures.ts";
 import { type Indexer, startIndexer } from "../helpers/indexer.ts";
@@ -511,6 +512,53 @@ describeOneDatabase("indexer API end to end", (target) =>
           ],
         },
       });
+    });
+
+    it("the web app's anchors page shows each tenant's anchors with the indexer's verdicts, completeness, entries and keys (in chromium)", async function () {
+      if (!HAS_BROWSER) this.skip();
+      const [web, webUrl] = await serveWebAppAlone({ auditApiUrl: indexer.url });
+      const browser = await launchBrowser();
+      try {
+        const page = await browser.newPage();
+        await page.goto(`${webUrl}/#/anchors?${new URLSearchParams({ tenant: "pharma-lab" })}`);
+        await page.locator("#anchors-body:not([hidden])").waitFor({ timeout: 30_000 });
+        expect(await page.locator("#completeness").textContent()).to.match(
+          /^✓ Complete: 1 anchors indexed, 1 on the registry at block \d+ \(0 valid, 1 invalid,/,
+        );
+        const invalid = page.locator("#anchors-rows tr");
+        expect(await invalid.count()).to.equal(1);
+        expect(await invalid.getAttribute("data-status")).to.equal("invalid");
+        expect(await invalid.textContent())
+          .to.include("✗ invalid")
+          .and.include("chain.key");
+        expect(await page.locator("#keys-rows tr").count()).to.equal(1);
+        expect(await page.locator("#keys-rows tr").textContent()).to.include("✓ valid");
+
+        // Another tenant from the form: the link changes with it, so it can be shared.
+        await page.getByLabel("Tenant", { exact: true }).first().fill("studio-aurora");
+        await page.getByRole("button", { name: "Show anchors" }).click();
+        await page.waitForFunction('document.querySelectorAll("#anchors-rows tr").length === 2');
+        expect(page.url()).to.include("tenant=studio-aurora");
+        const rows = page.locator("#anchors-rows tr");
+        expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-status")))).to.deep.equal([
+          "valid",
+          "valid",
+        ]);
+        // Newest first: a2 (two steps) was anchored after a1 (three).
+        await rows.first().getByRole("button", { name: "2 entries" }).click();
+        await page.locator(".entries-row li").nth(1).waitFor();
+        expect(await page.locator(".entries-row li").count()).to.equal(2);
+        expect(
+          await rows
+            .first()
+            .getByRole("link", { name: /^Verify here: chain / })
+            .getAttribute("href"),
+        ).to.include(`chain=${runs.a2.receipt.chainId}`);
+        expect(await accessibilityViolations(page)).to.deep.equal([]);
+      } finally {
+        await browser.close();
+        await new Promise((resolve) => web.close(resolve));
+      }
     });
 
     if (target.name === "postgres")

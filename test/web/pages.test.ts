@@ -1,36 +1,35 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
-import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { serve } from "@hono/node-server";
+import type { serve } from "@hono/node-server";
 import { expect } from "chai";
-import { Hono } from "hono";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { createApiApp } from "../../indexer/src/api/app.ts";
 import { toOnchainId } from "../../src/anchor/ids.ts";
 import { type GatewayServer, startGateway } from "../../src/storage/gateway.ts";
 import { LocalStore } from "../../src/storage/local.ts";
-import { lazyWebApp } from "../../src/web/assets.ts";
-import { serveWebApp } from "../../src/web/routes.ts";
 import { registerAndAnchor } from "../helpers/anchorRun.ts";
 import { ANCHOR_ID, anchorRow, entryRow, memoryStore, registryAt } from "../helpers/apiRows.ts";
+import {
+  CHROMIUM,
+  HAS_BROWSER,
+  launchBrowser,
+  listen,
+  serveWebAppAlone,
+  accessibilityViolations as violationsOf,
+} from "../helpers/browser.ts";
 import { type LocalChain, startLocalBase } from "../helpers/localChain.ts";
 import { threeStageRun } from "../helpers/run.ts";
 import { artifactOf } from "../jobs/artifactFixtures.ts";
 
 // The web app's pages in a real browser (Debian's chromium under playwright-core), against a local Base chain and
 // gateway: the verifier runs in the page, and the server that serves the page is never asked for a verdict.
-const CHROMIUM = process.env.POP_CHROMIUM ?? "/usr/bin/chromium";
 const CHAIN_ID = "5f0c2a9e-31b4-4c8e-9d1a-000000000001";
 
-/** axe-core's rules, run in the page (injected as a script): the accessibility check of every page. */
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-
-const describeWithBrowser = existsSync(CHROMIUM) || process.env.CI === "true" ? describe : describe.skip;
+const describeWithBrowser = HAS_BROWSER ? describe : describe.skip;
 
 describeWithBrowser(`the web app's pages (in ${CHROMIUM}; .ci/run installs it)`, function () {
   this.timeout(120_000);
@@ -85,15 +84,13 @@ describeWithBrowser(`the web app's pages (in ${CHROMIUM}; .ci/run installs it)`,
       publicUrl: undefined,
     });
     [auditApi, auditApiUrl] = await listen(api.fetch);
-    const app = new Hono();
-    serveWebApp(app, lazyWebApp(), {
+    [web, webUrl] = await serveWebAppAlone({
       rpcUrl: chain.url,
       gateways: [gateway.url],
       registry: chain.registry,
       auditApiUrl,
     });
-    [web, webUrl] = await listen(app.fetch);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+    browser = await launchBrowser();
   });
 
   beforeEach(async () => {
@@ -111,14 +108,6 @@ describeWithBrowser(`the web app's pages (in ${CHROMIUM}; .ci/run installs it)`,
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  /** Serves `fetch` on a free port of 127.0.0.1. */
-  async function listen(fetch: (request: Request) => Response | Promise<Response>) {
-    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-      const started = serve({ fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(started));
-    });
-    return [server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`] as const;
-  }
-
   /** Opens the page and waits for the server's default endpoints to fill the form. */
   async function openWithDefaults() {
     await page.goto(`${webUrl}/`);
@@ -126,17 +115,7 @@ describeWithBrowser(`the web app's pages (in ${CHROMIUM}; .ci/run installs it)`,
     await page.waitForFunction('document.getElementById("rpc").value !== ""');
   }
 
-  /** axe-core's serious and critical violations on the page as it is now (WCAG 2.x A and AA rules). */
-  async function accessibilityViolations(): Promise<string[]> {
-    // Evaluated, not a script tag: the page's policy (script-src 'self') refuses inline scripts, as it should.
-    await page.evaluate(AXE);
-    const violations = (await page.evaluate(
-      'axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")) })))',
-    )) as { id: string; impact: string; nodes: string[] }[];
-    return violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => `${v.id} (${v.impact}): ${v.nodes.join(", ")}`);
-  }
+  const accessibilityViolations = () => violationsOf(page);
 
   /** The verdict line once the page has one: its data-verdict and its text. */
   async function verdict() {
@@ -149,7 +128,7 @@ describeWithBrowser(`the web app's pages (in ${CHROMIUM}; .ci/run installs it)`,
     await openWithDefaults();
     expect(await page.locator("#rpc").inputValue()).to.equal(chain.url);
     expect(await page.locator("#registry").inputValue()).to.equal(chain.registry);
-    await page.getByLabel("Tenant").fill(tenant);
+    await page.locator("#verify-page").getByLabel("Tenant").fill(tenant);
     await page.getByLabel("Chain id").fill(CHAIN_ID);
     await page.getByRole("button", { name: "Verify" }).click();
     const shown = await verdict();

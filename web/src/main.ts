@@ -1,29 +1,44 @@
 /**
  * The audit web app: the server's default endpoints (config.json), then one page at a time by the URL's
- * hash (`#/verify`, `#/origin`), each with its own query (`#/verify?tenant=…&chain=…`).
+ * hash (`#/jobs`, `#/job?id=…`, `#/anchors?tenant=…`, `#/verify?tenant=…&chain=…`, `#/origin`).
  */
+import { showAnchorsPage, startAnchorsPage } from "./anchors.ts";
 import { startArtifactCheck } from "./artifact.ts";
 import { byId, type Defaults } from "./dom.ts";
+import { showJobPage, startJobPage } from "./job.ts";
+import { showJobsPage, startJobsPage } from "./jobs.ts";
 import { startOriginPage } from "./origin.ts";
 import { startVerifyPage, verifyFromLink } from "./verify.ts";
 
-const PAGES = { verify: "verify-page", origin: "origin-page" } as const;
+/** Each page: its section, its title, and its link in the navigation (a job's page is reached from the list). */
+const PAGES = {
+  jobs: { id: "jobs-page", title: "Jobs", nav: "jobs-page" },
+  job: { id: "job-page", title: "Job timeline", nav: "jobs-page" },
+  anchors: { id: "anchors-page", title: "Anchors", nav: "anchors-page" },
+  verify: { id: "verify-page", title: "Verify a proof", nav: "verify-page" },
+  origin: { id: "origin-page", title: "Where did this file come from?", nav: "origin-page" },
+} as const;
+type Page = keyof typeof PAGES;
 
 /** The page the hash names (verify by default) and the hash's query. */
-function route(): { page: keyof typeof PAGES; query: URLSearchParams } {
+function route(): { page: Page; query: URLSearchParams } {
   const [path = "", query = ""] = location.hash.replace(/^#\/?/, "").split("?");
-  return { page: path === "origin" ? "origin" : "verify", query: new URLSearchParams(query) };
+  return { page: path in PAGES ? (path as Page) : "verify", query: new URLSearchParams(query) };
 }
 
-/** Shows the current page only, marks its link as current and moves focus to its heading on a change. */
+/** Shows the current page only, marks its link as current, and tells each page whether it is shown. */
 function show(focus: boolean) {
-  const { page } = route();
-  for (const [name, id] of Object.entries(PAGES)) byId(id).hidden = name !== page;
+  const { page, query } = route();
+  for (const [name, { id }] of Object.entries(PAGES)) byId(id).hidden = name !== page;
   for (const link of document.querySelectorAll<HTMLAnchorElement>("nav a[data-page]"))
-    if (link.dataset.page === PAGES[page]) link.setAttribute("aria-current", "page");
+    if (link.dataset.page === PAGES[page].nav) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
-  document.title = `${page === "origin" ? "Where did this file come from?" : "Verify a proof"} · Proof of Process`;
-  if (focus) byId(PAGES[page]).querySelector<HTMLElement>("h1")?.focus();
+  document.title = `${PAGES[page].title} · Proof of Process`;
+  showJobsPage(page === "jobs");
+  showJobPage(page === "job" ? query : undefined);
+  showAnchorsPage(page === "anchors" ? query : undefined);
+  if (page === "verify") verifyFromLink(query);
+  if (focus) byId(PAGES[page].id).querySelector<HTMLElement>("h1")?.focus();
 }
 
 async function start() {
@@ -31,17 +46,14 @@ async function start() {
     (response) => (response.ok ? (response.json() as Promise<Defaults>) : {}),
     () => ({}),
   );
-  show(false);
   startOriginPage(defaults);
   startVerifyPage(defaults);
   startArtifactCheck();
-  const opened = route();
-  if (opened.page === "verify") verifyFromLink(opened.query);
-  addEventListener("hashchange", () => {
-    show(true);
-    const { page, query } = route();
-    if (page === "verify") verifyFromLink(query);
-  });
+  startJobsPage();
+  startJobPage();
+  startAnchorsPage(defaults);
+  show(false);
+  addEventListener("hashchange", () => show(true));
 }
 
 void start();

@@ -48,6 +48,7 @@ export const serve: Command = {
     "POP_SERVE_ANCHOR_REGISTRY, POP_SERVE_ANCHOR_EVERY, POP_SERVE_ANCHOR_INTERVAL_MS, POP_SERVE_ANCHOR_FINALITY,",
     "POP_SERVE_ANCHOR_EXPLORER_URL. See docs/receipts.md.",
     "The web app at / (docs/web.md) starts from POP_RPC_URL, POP_GATEWAYS and POP_SERVE_AUDIT_API_URL (the indexer).",
+    "Demos: POP_SERVE_SIMULATOR_TIME_SCALE (e.g. 0.01) turns on POST /api/jobs/simulate, the web app's job form.",
     "",
   ].join("\n"),
   options: {
@@ -86,7 +87,7 @@ export const serve: Command = {
             rpcUrl: settings.baseRpcUrl,
             gateways: gatewaysFromEnv(),
             registry: "registry" in connection ? connection.registry : process.env.POP_SERVE_ANCHOR_REGISTRY?.trim(),
-            auditApiUrl: process.env.POP_SERVE_AUDIT_API_URL?.trim() || undefined,
+            auditApiUrl: settings.auditApiUrl,
           },
         },
         log: (error) =>

@@ -22,12 +22,14 @@ import {
   downloadRoute,
   healthRoute,
   listRoute,
+  simulateRoute,
   submitRoute,
   timelineRoute,
   verifyArtifactAliasRoute,
   verifyArtifactRoute,
 } from "./routes.ts";
 import type { Receipt, VerifyArtifactBody } from "./schemas.ts";
+import type { JobSimulator } from "./simulate.ts";
 
 export interface AppDeps extends EventDeps, HealthDeps, ArtifactDeps {
   /** Largest request body accepted (413 beyond); default 1 MiB. */
@@ -37,6 +39,8 @@ export interface AppDeps extends EventDeps, HealthDeps, ArtifactDeps {
   readonly waitTimeoutMs?: number;
   /** Reports unexpected errors (answered 500). */
   readonly log?: (error: unknown) => void;
+  /** Runs simulated jobs for POST /api/jobs/simulate; the route answers 404 without it. */
+  readonly simulator?: JobSimulator;
   /** The audit web app, served at `/` (src/web). */
   readonly web?: { readonly app: () => Promise<WebApp>; readonly defaults: WebDefaults };
 }
@@ -45,6 +49,7 @@ export const PATHS = [
   "/api/health",
   "/api/jobs/submit",
   "/api/jobs/complete",
+  "/api/jobs/simulate",
   "/api/jobs/list",
   "/api/jobs/timeline/{jobId}",
   "/api/artifacts/download/{jobId}",
@@ -114,7 +119,13 @@ export function createReceiptsApp(deps: AppDeps) {
       );
     await next();
   };
-  for (const path of ["/api/jobs/submit", "/api/jobs/complete", "/api/artifacts/verify-c2pa", "/api/artifacts/verify"])
+  for (const path of [
+    "/api/jobs/submit",
+    "/api/jobs/complete",
+    "/api/jobs/simulate",
+    "/api/artifacts/verify-c2pa",
+    "/api/artifacts/verify",
+  ])
     app.use(path, limit, auth, jsonOnly);
   for (const path of ["/api/jobs/list", "/api/jobs/timeline/*", "/api/artifacts/download/*"]) app.use(path, auth);
 
@@ -141,6 +152,15 @@ export function createReceiptsApp(deps: AppDeps) {
   app.openapi(completeRoute, async (c) =>
     answer(c, await completeJob(deps, c.get("tenantId"), c.req.valid("json")), c.req.valid("query").wait),
   );
+  app.openapi(simulateRoute, async (c) => {
+    if (deps.simulator === undefined)
+      throw new ServiceError(
+        404,
+        "simulator_off",
+        "The job simulator is off on this service: it runs only for demos, when pop serve is started with POP_SERVE_SIMULATOR_TIME_SCALE.",
+      );
+    return c.json(await deps.simulator.start(c.get("tenantId"), c.req.valid("json")), 202);
+  });
   app.openapi(listRoute, async (c) => c.json(await listJobs(deps.db, c.get("tenantId"), c.req.valid("query")), 200));
   app.openapi(timelineRoute, async (c) =>
     c.json(await jobTimeline(deps.db, c.get("tenantId"), c.req.valid("param").jobId), 200),

@@ -1,6 +1,7 @@
 /** The receipts service's settings from the environment (each documented in docs/receipts.md). */
 import { BaseError } from "../../errors.ts";
 import { DEFAULT_RATE_LIMIT, type RateLimit } from "./rateLimit.ts";
+import type { SimulatorOptions } from "./simulate.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -15,6 +16,10 @@ export interface ServeSettings {
   readonly waitTimeoutMs: number;
   readonly baseRpcUrl: string | undefined;
   readonly numbersRpcUrl: string | undefined;
+  /** POST /api/jobs/simulate's time scale; the route is off when POP_SERVE_SIMULATOR_TIME_SCALE is unset. */
+  readonly simulator: SimulatorOptions | undefined;
+  /** The indexer's URL, for the web app's lookups (POP_SERVE_AUDIT_API_URL). */
+  readonly auditApiUrl: string | undefined;
 }
 
 function number(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -24,6 +29,14 @@ function number(env: Env, name: string, fallback: number, min: number, max: numb
   if (!Number.isFinite(value) || value < min || value > max)
     throw new ServeConfigError(`${name} must be a number from ${min} to ${max}, got ${JSON.stringify(text)}.`);
   return value;
+}
+
+function httpUrl(env: Env, name: string): string | undefined {
+  const text = env[name]?.trim();
+  if (text === undefined || text.length === 0) return undefined;
+  if (!URL.canParse(text) || !["http:", "https:"].includes(new URL(text).protocol))
+    throw new ServeConfigError(`${name} must be an http:// or https:// URL, got ${JSON.stringify(text)}.`);
+  return text;
 }
 
 export function serveSettingsFromEnv(env: Env = process.env): ServeSettings {
@@ -36,5 +49,9 @@ export function serveSettingsFromEnv(env: Env = process.env): ServeSettings {
     waitTimeoutMs: Math.floor(number(env, "POP_SERVE_WAIT_TIMEOUT_MS", 30_000, 0, 600_000)),
     baseRpcUrl: env.POP_RPC_URL?.trim() || undefined,
     numbersRpcUrl: env.POP_NUMBERS_RPC_URL?.trim() || undefined,
+    simulator: env.POP_SERVE_SIMULATOR_TIME_SCALE?.trim()
+      ? { timeScale: number(env, "POP_SERVE_SIMULATOR_TIME_SCALE", 0, 0, 10) }
+      : undefined,
+    auditApiUrl: httpUrl(env, "POP_SERVE_AUDIT_API_URL"),
   };
 }

@@ -11,6 +11,7 @@ import {
   JobList,
   ListQuery,
   Receipt,
+  SimulateBody,
   SubmitBody,
   Timeline,
   VerifyArtifactBody,
@@ -68,6 +69,23 @@ export const completeRoute = createRoute({
     body: { required: true, content: { "application/json": { schema: CompleteBody } } },
   },
   responses: { ...eventAnswers, 404: error("The job was never submitted.") },
+});
+
+export const simulateRoute = createRoute({
+  method: "post",
+  path: "/api/jobs/simulate",
+  summary:
+    "Demos only (off unless the service has a simulator time scale): run a simulated job in the service; its JobSubmitted is recorded now, its JobCompleted after the scaled duration.",
+  security,
+  request: { body: { required: true, content: { "application/json": { schema: SimulateBody } } } },
+  responses: {
+    202: json(Receipt, "The simulated job's JobSubmitted receipt: `jobId` names the job to follow."),
+    ...authErrors,
+    404: error("The simulator is off on this service."),
+    413: error("The body is larger than the service accepts."),
+    415: error("The body is not JSON."),
+    503: error("The service holds no signing key for the API key's tenant."),
+  },
 });
 
 export const listRoute = createRoute({
@@ -131,6 +149,7 @@ export const ROUTES = [
   healthRoute,
   submitRoute,
   completeRoute,
+  simulateRoute,
   listRoute,
   timelineRoute,
   downloadRoute,

@@ -124,6 +124,17 @@ export const SubmitBody = z
   .openapi("SubmitJob");
 export type SubmitBody = z.infer<typeof SubmitBody>;
 
+/** What the simulator route takes: the rest of the job is drawn from a fresh seed (src/jobs/plan.ts). */
+export const SimulateBody = z
+  .object({
+    taskType: z.enum(TASK_TYPE_IDS),
+    executor: id("executor").openapi({ example: "web-demo" }),
+    gpu: z.enum(GPU_IDS).optional().openapi({ description: "The catalog's device class; drawn when absent." }),
+  })
+  .strict()
+  .openapi("SimulateJob");
+export type SimulateBody = z.infer<typeof SimulateBody>;
+
 export const CompleteBody = z
   .object({
     jobId: JobId,

@@ -14,9 +14,11 @@ import type { JobAnchorLookup } from "../artifact/anchor.ts";
 import type { AnchoringConnection } from "./anchorConfig.ts";
 import { type AnchoringOptions, AnchorWorker } from "./anchoring.ts";
 import { type AppDeps, createReceiptsApp } from "./app.ts";
+import type { EventDeps } from "./events.ts";
 import { type OutboxOptions, OutboxWorker } from "./outbox.ts";
 import { DEFAULT_RATE_LIMIT, type RateLimit } from "./rateLimit.ts";
 import { JOBS_MIGRATIONS, JOBS_SCHEMA } from "./schema.ts";
+import { JobSimulator, type SimulatorOptions } from "./simulate.ts";
 
 export interface ReceiptsServiceOptions {
   readonly db: Database;
@@ -47,6 +49,8 @@ export interface ReceiptsServiceOptions {
   /** Where the artifact route reads a job's Base anchor (default: none is anchored yet). */
   readonly anchorLookup?: JobAnchorLookup;
   readonly log?: (error: unknown) => void;
+  /** Runs simulated jobs for POST /api/jobs/simulate (demos); off when absent. */
+  readonly simulator?: SimulatorOptions | undefined;
   /** The audit web app to serve at `/` (src/web/assets.ts), with the endpoints its verify page starts from. */
   readonly web?: AppDeps["web"];
   /**
@@ -93,7 +97,7 @@ export async function startReceiptsService(options: ReceiptsServiceOptions): Pro
           quorum,
           signers: options.signers,
         });
-  const app = createReceiptsApp({
+  const events: EventDeps = {
     db: options.db,
     signers: options.signers,
     now: options.now ?? Date.now,
@@ -101,6 +105,11 @@ export async function startReceiptsService(options: ReceiptsServiceOptions): Pro
       options.onStep?.("recorded");
       worker?.wake();
     },
+  };
+  const log = options.log ?? (() => {});
+  const simulator = options.simulator === undefined ? undefined : new JobSimulator(events, options.simulator, log);
+  const app = createReceiptsApp({
+    ...events,
     providers: options.providers,
     quorum,
     committer: options.committer,
@@ -119,6 +128,7 @@ export async function startReceiptsService(options: ReceiptsServiceOptions): Pro
     ...(options.log === undefined ? {} : { log: options.log }),
     ...(options.anchorLookup === undefined ? {} : { anchorLookup: options.anchorLookup }),
     ...(options.web === undefined ? {} : { web: options.web }),
+    ...(simulator === undefined ? {} : { simulator }),
   });
   const host = options.host ?? "127.0.0.1";
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
@@ -141,6 +151,7 @@ export async function startReceiptsService(options: ReceiptsServiceOptions): Pro
         // Keep-alive connections would hold close() open until they time out.
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
+      await simulator?.stop();
       await Promise.all([worker?.stop(), anchorWorker?.stop()]);
     },
   };

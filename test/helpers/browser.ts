@@ -1,0 +1,46 @@
+/** What the browser tests share: Debian's chromium under playwright-core, axe-core's check, and a local server. */
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { Hono } from "hono";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { lazyWebApp } from "../../src/web/assets.ts";
+import { serveWebApp, type WebDefaults } from "../../src/web/routes.ts";
+
+export const CHROMIUM = process.env.POP_CHROMIUM ?? "/usr/bin/chromium";
+
+/** Browser tests run where chromium is (always on CI: .ci/run installs it), and are skipped elsewhere. */
+export const HAS_BROWSER = existsSync(CHROMIUM) || process.env.CI === "true";
+
+export const launchBrowser = (): Promise<Browser> =>
+  chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+
+/** axe-core's rules, run in the page (evaluated: the page's policy refuses inline scripts, as it should). */
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** axe-core's serious and critical violations on the page as it is now (WCAG 2.x A and AA rules). */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE);
+  const violations = (await page.evaluate(
+    'axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")) })))',
+  )) as { id: string; impact: string; nodes: string[] }[];
+  return violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.join(", ")}`);
+}
+
+/** Serves `fetch` on a free port of 127.0.0.1; the caller closes the server. */
+export async function listen(fetch: (request: Request) => Response | Promise<Response>) {
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const started = serve({ fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(started));
+  });
+  return [server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`] as const;
+}
+
+/** The web app alone (as a static host would serve it), with these defaults. */
+export function serveWebAppAlone(defaults: WebDefaults) {
+  const app = new Hono();
+  serveWebApp(app, lazyWebApp(), defaults);
+  return listen(app.fetch);
+}

@@ -1,0 +1,135 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import type { Browser, Page } from "playwright-core";
+import type { Database } from "../../src/db/database.ts";
+import { type GatewayServer, startGateway } from "../../src/storage/gateway.ts";
+import { LocalStore } from "../../src/storage/local.ts";
+import { lazyWebApp } from "../../src/web/assets.ts";
+import { accounts, clients } from "../helpers/anchorRun.ts";
+import { accessibilityViolations, CHROMIUM, HAS_BROWSER, launchBrowser } from "../helpers/browser.ts";
+import { sharedPgliteTarget } from "../helpers/databases.ts";
+import { type LocalChain, startLocalBase } from "../helpers/localChain.ts";
+import { registerTenantFor } from "../helpers/pipeline.ts";
+import { apiKey, type Running, SIGNERS, startService, TENANT } from "../jobs/service/harness.ts";
+
+// The job pages in a real browser against the receipts service as `pop serve` runs it for a demo: the
+// simulator on, the outbox worker committing, completed jobs anchored on a local Base chain, and the
+// packets behind a local gateway, so the page can verify the job's chain itself.
+(HAS_BROWSER ? describe : describe.skip)(`the web app's job pages (in ${CHROMIUM})`, function () {
+  this.timeout(120_000);
+  let chain: LocalChain;
+  let db: Database;
+  let dir: string;
+  let gateway: GatewayServer;
+  let running: Running;
+  let browser: Browser;
+  let page: Page;
+  let key: string;
+
+  before(async () => {
+    chain = await startLocalBase();
+    await registerTenantFor(chain, TENANT, SIGNERS.get(TENANT) as NonNullable<ReturnType<typeof SIGNERS.get>>);
+    db = await sharedPgliteTarget.open();
+    key = await apiKey(db);
+    dir = await mkdtemp(join(tmpdir(), "pop-web-jobs-"));
+    const store = new LocalStore(dir);
+    gateway = await startGateway(store);
+    running = await startService(db, {
+      store,
+      simulator: { timeScale: 0.0005 },
+      anchoring: {
+        publicClient: clients(chain).publicClient,
+        evmChainId: chain.chain.id,
+        registry: chain.registry,
+        anchorSigner: accounts.signer,
+        relayer: accounts.relayer,
+        every: 1,
+        intervalMs: 50,
+        finality: "finalized",
+        pollIntervalMs: 20,
+        txPollingIntervalMs: 20,
+        retryDelayMs: 50,
+      },
+      web: {
+        app: lazyWebApp(),
+        defaults: { rpcUrl: chain.url, gateways: [gateway.url], registry: chain.registry },
+      },
+    });
+    browser = await launchBrowser();
+    page = await browser.newPage();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await running?.close();
+    await gateway?.close();
+    await db?.close();
+    await chain?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("submits a simulated job, watches it complete and anchor, downloads and verifies its artifact, then verifies its chain: valid", async () => {
+    await page.goto(`${running.url}/#/jobs`);
+    expect(await page.locator("#jobs-status").textContent()).to.include("API key");
+    await page.getByLabel("Tenant API key").fill(key);
+    await page.getByRole("button", { name: "Use this key" }).click();
+    await page.getByText("No jobs match").waitFor();
+
+    await page.getByText("Run a simulated job").click();
+    await page.locator("#simulate-task").selectOption("image-generation");
+    await page.getByLabel("GPU").selectOption("H100");
+    await page.getByRole("button", { name: "Submit job" }).click();
+    await page.getByText(/^Submitted job /).waitFor();
+    const row = page.locator("#jobs-rows tr").first();
+    const jobId = (await row.getAttribute("data-job-id")) as string;
+    // The list refreshes itself: the job completes without a reload.
+    await page.locator(`#jobs-rows tr[data-job-id="${jobId}"]:not([data-status="submitted"])`).waitFor();
+    expect(await row.textContent())
+      .to.include("image-generation")
+      .and.include("H100");
+    expect(await accessibilityViolations(page)).to.deep.equal([]);
+
+    await page.getByRole("link", { name: `Job ${jobId}: its timeline` }).click();
+    await page.locator('#job-stages li[data-stage="final"]').waitFor({ timeout: 60_000 });
+    const stages = await page
+      .locator("#job-stages li")
+      .evaluateAll((items) => items.map((i) => i.getAttribute("data-stage")));
+    expect(stages).to.deep.equal(["submitted", "completed", "anchored", "final"]);
+    await page.locator('#job-events tr[data-event="JobCompleted"][data-status="committed"]').waitFor();
+    expect(await page.locator("#job-events tr").count()).to.equal(2);
+    expect(await accessibilityViolations(page)).to.deep.equal([]);
+
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Download and verify the artifact" }).click(),
+    ]);
+    expect(download.suggestedFilename()).to.equal(`${jobId}.pop-artifact.json`);
+    await page.locator("#job-artifact-verdict[data-verdict]").waitFor();
+    expect(await page.locator("#job-artifact-verdict").getAttribute("data-verdict")).to.equal("valid");
+
+    await page.getByRole("link", { name: "Verify this chain here" }).click();
+    await page.locator("#verdict[data-verdict]").waitFor({ timeout: 60_000 });
+    expect(await page.locator("#verdict").getAttribute("data-verdict")).to.equal("valid");
+  });
+
+  it("says what to do when the key is unknown, and names the empty executor of the job form without sending it", async () => {
+    const other = await browser.newPage();
+    try {
+      await other.goto(`${running.url}/#/jobs`);
+      await other.getByLabel("Tenant API key").fill("pop_sk_not-a-key");
+      await other.getByRole("button", { name: "Use this key" }).click();
+      await other.locator("#jobs-status.status-error").waitFor();
+      expect(await other.locator("#jobs-status").textContent())
+        .to.include("not known")
+        .and.include("pop serve keys create");
+      await other.getByText("Run a simulated job").click();
+      await other.locator("#simulate-executor").fill("");
+      await other.getByRole("button", { name: "Submit job" }).click();
+      expect(await other.locator("#simulate-status").textContent()).to.include("Executor: give the name");
+    } finally {
+      await other.close();
+    }
+  });
+});
