@@ -2,6 +2,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -43,4 +45,13 @@ export function serveWebAppAlone(defaults: WebDefaults) {
   const app = new Hono();
   serveWebApp(app, lazyWebApp(), defaults);
   return listen(app.fetch);
+}
+
+/** Where the browser tests save their screenshots (POP_SCREENSHOTS_DIR, else test-output/screenshots; git ignores it). */
+export const SCREENSHOTS_DIR =
+  process.env.POP_SCREENSHOTS_DIR ?? fileURLToPath(new URL("../../test-output/screenshots/", import.meta.url));
+
+/** Saves the whole page as `<name>.png`: what the test saw, for a reader of a failed run (and the README). */
+export async function saveScreenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(SCREENSHOTS_DIR, `${name}.png`), fullPage: true });
 }

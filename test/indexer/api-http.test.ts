@@ -20,7 +20,13 @@ import {
   startAuditWorld,
   transactionOf,
 } from "../helpers/auditWorld.ts";
-import { accessibilityViolations, HAS_BROWSER, launchBrowser, serveWebAppAlone } from "../helpers/browser.ts";
+import {
+  accessibilityViolations,
+  HAS_BROWSER,
+  launchBrowser,
+  saveScreenshot,
+  serveWebAppAlone,
+} from "../helpers/browser.ts";
 import { describeOneDatabase } from "../helpers/databases.ts";
 import { fixedSigner } from "../helpers/fixtures.ts";
 import { type Indexer, startIndexer } from "../helpers/indexer.ts";
@@ -555,6 +561,7 @@ describeOneDatabase("indexer API end to end", (target) =>
             .getAttribute("href"),
         ).to.include(`chain=${runs.a2.receipt.chainId}`);
         expect(await accessibilityViolations(page)).to.deep.equal([]);
+        await saveScreenshot(page, "anchors");
       } finally {
         await browser.close();
         await new Promise((resolve) => web.close(resolve));

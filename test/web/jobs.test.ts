@@ -8,7 +8,7 @@ import { type GatewayServer, startGateway } from "../../src/storage/gateway.ts";
 import { LocalStore } from "../../src/storage/local.ts";
 import { lazyWebApp } from "../../src/web/assets.ts";
 import { accounts, clients } from "../helpers/anchorRun.ts";
-import { accessibilityViolations, CHROMIUM, HAS_BROWSER, launchBrowser } from "../helpers/browser.ts";
+import { accessibilityViolations, CHROMIUM, HAS_BROWSER, launchBrowser, saveScreenshot } from "../helpers/browser.ts";
 import { sharedPgliteTarget } from "../helpers/databases.ts";
 import { type LocalChain, startLocalBase } from "../helpers/localChain.ts";
 import { registerTenantFor } from "../helpers/pipeline.ts";
@@ -108,10 +108,12 @@ import { apiKey, type Running, SIGNERS, startService, TENANT } from "../jobs/ser
     expect(download.suggestedFilename()).to.equal(`${jobId}.pop-artifact.json`);
     await page.locator("#job-artifact-verdict[data-verdict]").waitFor();
     expect(await page.locator("#job-artifact-verdict").getAttribute("data-verdict")).to.equal("valid");
+    await saveScreenshot(page, "job-timeline");
 
     await page.getByRole("link", { name: "Verify this chain here" }).click();
     await page.locator("#verdict[data-verdict]").waitFor({ timeout: 60_000 });
     expect(await page.locator("#verdict").getAttribute("data-verdict")).to.equal("valid");
+    await saveScreenshot(page, "job-verify");
   });
 
   it("says what to do when the key is unknown, and names the empty executor of the job form without sending it", async () => {
@@ -128,6 +130,7 @@ import { apiKey, type Running, SIGNERS, startService, TENANT } from "../jobs/ser
       await other.locator("#simulate-executor").fill("");
       await other.getByRole("button", { name: "Submit job" }).click();
       expect(await other.locator("#simulate-status").textContent()).to.include("Executor: give the name");
+      await saveScreenshot(other, "jobs-errors");
     } finally {
       await other.close();
     }

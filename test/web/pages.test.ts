@@ -18,6 +18,7 @@ import {
   HAS_BROWSER,
   launchBrowser,
   listen,
+  saveScreenshot,
   serveWebAppAlone,
   accessibilityViolations as violationsOf,
 } from "../helpers/browser.ts";
@@ -96,7 +97,18 @@ describeWithBrowser(`the web app's pages (in ${CHROMIUM}; .ci/run installs it)`,
   beforeEach(async () => {
     page = await browser.newPage();
   });
-  afterEach(() => page.close());
+  afterEach(async function () {
+    // Each test's last view, named after the test.
+    const title = this.currentTest?.title ?? "page";
+    await saveScreenshot(
+      page,
+      `pages-${title
+        .slice(0, 60)
+        .replace(/[^a-z0-9]+/gi, "-")
+        .toLowerCase()}`,
+    );
+    await page.close();
+  });
 
   after(async () => {
     await browser?.close();

@@ -63,6 +63,9 @@ const VERDICT = {
 } as const;
 
 const seconds = (value: string) => new Date(Number(value) * 1000).toISOString().replace(".000Z", "Z");
+/** Key bounds: 0 is "from registration", a time past year 9999 is "no end" (the registry's open bound). */
+const bound = (value: string, open: string) =>
+  Number(value) === 0 || Number(value) >= 253_402_300_800 ? open : seconds(value);
 
 function say(kind: "ok" | "error" | "running", text: string) {
   status.className = `status status-${kind}`;
@@ -189,8 +192,8 @@ function keyRow(key: KeyRow): HTMLTableRowElement {
   cells(tr, [
     element("code", `${key.keyId.slice(0, 18)}…`),
     key.registeredBlock,
-    seconds(key.validFrom),
-    seconds(key.validUntil),
+    bound(key.validFrom, "its registration"),
+    bound(key.validUntil, "no end"),
     keyState(key, Date.now() / 1000),
   ]);
   return tr;
