@@ -5,7 +5,7 @@
  * has a link that verifies its chain in this browser instead.
  */
 import { toOnchainId } from "../../src/anchor/ids.ts";
-import { byId, type Defaults, element, setField } from "./dom.ts";
+import { appendCells, byId, type Defaults, element, setField } from "./dom.ts";
 
 const PAGE_SIZE = 25;
 
@@ -106,14 +106,6 @@ const ENTRIES = `query ($anchorId: String!) {
   }
 }`;
 
-function cells(tr: HTMLTableRowElement, values: (string | Node)[]) {
-  for (const value of values) {
-    const td = element("td");
-    td.append(value);
-    tr.append(td);
-  }
-}
-
 async function toggleEntries(anchor: AnchorRow, button: HTMLButtonElement, row: HTMLTableRowElement) {
   const open = row.nextElementSibling?.classList.contains("entries-row") === true;
   if (open) {
@@ -167,7 +159,7 @@ function anchorRow(anchor: AnchorRow): HTMLTableRowElement {
     verify.setAttribute("aria-label", `Verify here: chain ${anchor.chainUuid}`);
     actions.append(verify);
   } else actions.append("names not resolved");
-  cells(tr, [
+  appendCells(tr, [
     String(anchor.sequence),
     element("code", anchor.chainUuid ?? anchor.chainId),
     verdictCell,
@@ -189,7 +181,7 @@ function keyState(key: KeyRow, now: number): string {
 function keyRow(key: KeyRow): HTMLTableRowElement {
   const tr = element("tr");
   tr.dataset.key = key.keyId;
-  cells(tr, [
+  appendCells(tr, [
     element("code", `${key.keyId.slice(0, 18)}…`),
     key.registeredBlock,
     bound(key.validFrom, "its registration"),

@@ -22,3 +22,12 @@ export function setField(form: HTMLFormElement, name: string, value: string | un
   const input = form.elements.namedItem(name) as HTMLInputElement | HTMLTextAreaElement | null;
   if (input !== null && value !== undefined) input.value = value;
 }
+
+/** Appends one cell to the row for each of `cells`, in order. */
+export function appendCells(tr: HTMLTableRowElement, cells: readonly (string | Node)[]): void {
+  for (const cell of cells) {
+    const td = element("td");
+    td.append(cell);
+    tr.append(td);
+  }
+}

@@ -4,7 +4,7 @@
  * this browser; and the job's artifact, downloaded with the API key and checked here, offline.
  */
 import { offlineReport } from "../../src/jobs/artifact/offline.ts";
-import { byId, element } from "./dom.ts";
+import { appendCells, byId, element } from "./dom.ts";
 import { type Receipt, receiptsFetch, receiptsJson, type Timeline } from "./receipts.ts";
 import { showVerdict } from "./report.ts";
 
@@ -67,11 +67,7 @@ function eventRow(event: Receipt): HTMLTableRowElement {
     event.status === "committed" ? "✓ committed" : `⋯ ${event.status}`,
     commit === null ? "—" : transaction(commit.txHash, commit.blockNumber, commit.explorerUrl),
   ];
-  for (const cell of cells) {
-    const td = element("td");
-    td.append(cell);
-    tr.append(td);
-  }
+  appendCells(tr, cells);
   return tr;
 }
 

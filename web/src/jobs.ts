@@ -4,7 +4,7 @@
  * service (POST /api/jobs/simulate, on when the service was started for demos).
  */
 import { TASK_TYPE_IDS } from "../../src/jobs/catalog.ts";
-import { byId, element } from "./dom.ts";
+import { appendCells, byId, element } from "./dom.ts";
 import { type JobList, type JobSummary, type Receipt, receiptsJson, saveApiKey, savedApiKey } from "./receipts.ts";
 
 const REFRESH_MS = 3_000;
@@ -52,11 +52,7 @@ function row(job: JobSummary): HTMLTableRowElement {
     new Date(job.submittedAt).toLocaleString(),
     `${committedCount(job)} of ${job.events.length} committed`,
   ];
-  for (const cell of cells) {
-    const td = element("td");
-    td.append(cell);
-    tr.append(td);
-  }
+  appendCells(tr, cells);
   return tr;
 }
 
