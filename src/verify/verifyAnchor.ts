@@ -12,9 +12,10 @@ import {
   anchoredChecks,
   type ContentParameters,
   checkAnchoredIn,
+  settled,
 } from "./verifyAnchored.ts";
 
-export type { AnchorFacts, AnchorVerificationReport } from "./verifyAnchored.ts";
+export type { AnchorFacts, AnchorVerificationReport, VerifyProgress } from "./verifyAnchored.ts";
 
 export interface VerifyAnchorParameters extends ContentParameters {
   /** The tenant's string id (its on-chain id is keccak256 of it). */
@@ -145,6 +146,7 @@ export async function verifyAnchor(
     return stopped();
   }
   logCheck.pass();
+  settled(parameters, logCheck);
   const { log, signer } = found;
 
   const view = agreeingView(

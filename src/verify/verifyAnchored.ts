@@ -40,6 +40,23 @@ export interface ContentParameters {
   readonly packetBudgetBytes?: number;
   /** Stops fetching when aborted: what was not fetched by then counts as unavailable (verdict `incomplete`). */
   readonly signal?: AbortSignal;
+  /** Told what is settled as it is: for a page or a terminal that shows the checks as they complete. */
+  readonly onProgress?: (progress: VerifyProgress) => void;
+}
+
+/**
+ * A verification's progress: a check once its outcome can no longer change (`anchor.log`, `anchor.signer`,
+ * `chainscript.available`, `anchor.binding`; the hash chain's and signatures' checks come with the report,
+ * as they are decided together), and packets fetched (or given up on) out of those the chainscript lists.
+ * The RPC checks come with the report only: every later read can still find an endpoint failing.
+ */
+export type VerifyProgress =
+  | { readonly kind: "check"; readonly check: CheckResult }
+  | { readonly kind: "packets"; readonly done: number; readonly total: number };
+
+/** Reports `check` as settled. */
+export function settled(parameters: ContentParameters, check: Check): void {
+  parameters.onProgress?.({ kind: "check", check: check.result() });
 }
 
 /** What the chain says about the anchor, as every RPC agreed. */
@@ -104,7 +121,9 @@ async function fetchAll(cids: readonly string[], parameters: ContentParameters):
   const options = { ...retrieval(parameters), ...PACKET_CONTENT };
   let next = 0;
   let held = 0;
+  let done = 0;
   const budget = parameters.packetBudgetBytes ?? MAX_RUN_PACKET_BYTES;
+  const progress = () => parameters.onProgress?.({ kind: "packets", done, total: cids.length });
   const worker = async () => {
     // Past the run's budget nothing more is fetched: what is missing makes the verdict incomplete, never valid.
     while (next < cids.length && !parameters.signal?.aborted && held < budget) {
@@ -117,6 +136,9 @@ async function fetchAll(cids: readonly string[], parameters: ContentParameters):
         if (!(error instanceof BaseError)) throw error;
         // Unavailable: verifyChainscript reports it under packets.available.
       }
+      done += 1;
+      // Every 16 packets and the last: a page redraws at that rate, not per packet.
+      if (done % 16 === 0 || done === cids.length) progress();
     }
   };
   await Promise.all(Array.from({ length: parameters.concurrency ?? 16 }, worker));
@@ -204,6 +226,7 @@ async function runAnchored(
   const [anchorCount, problem] = await reads;
   const anchor: AnchorFacts = { ...facts, anchorCount };
   checks.signer.expect(problem === undefined, problem ?? "");
+  settled(parameters, checks.signer);
 
   // Step 2: the chainscript by its anchored CID.
   const bytes = await fetched;
@@ -215,9 +238,11 @@ async function runAnchored(
   }
   if (bytes instanceof BaseError) {
     checks.available.fail(describe(bytes));
+    settled(parameters, checks.available);
     return { chainChecks: [], extra: { anchor } };
   }
   checks.available.pass();
+  settled(parameters, checks.available);
   let chainscript: Chainscript | undefined;
   try {
     chainscript = parseChainscript(bytes);
@@ -245,6 +270,7 @@ async function runAnchored(
   } else {
     checks.binding.skip();
   }
+  settled(parameters, checks.binding);
 
   // Steps 3 and 4: packets, keys (registered at the anchor's block, valid now), dates, hash chain, signatures, lineage.
   const packets = await fetchAll(chainscript?.entries.map((entry) => entry.packetCid) ?? [], parameters);

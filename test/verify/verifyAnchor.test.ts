@@ -14,7 +14,7 @@ import { contentCid } from "../../src/evidence/cid.ts";
 import { signerFromSeed } from "../../src/keys/fileSigner.ts";
 import { type GatewayServer, startGateway } from "../../src/storage/gateway.ts";
 import { LocalStore } from "../../src/storage/local.ts";
-import { type AnchorVerificationReport, verifyAnchor } from "../../src/verify/verifyAnchor.ts";
+import { type AnchorVerificationReport, type VerifyProgress, verifyAnchor } from "../../src/verify/verifyAnchor.ts";
 import { accounts, clients, registerAndAnchor } from "../helpers/anchorRun.ts";
 import { type LocalChain, startLocalBase } from "../helpers/localChain.ts";
 import { eventTopic, lyingRpc as lying } from "../helpers/lyingRpc.ts";
@@ -88,6 +88,46 @@ describe("verifyAnchor (the 4-step protocol against a local chain and gateway)",
     ]) {
       expect(statusOf(report, id), id).to.equal("pass");
     }
+  });
+
+  it("tells its progress: each check of steps 1 and 2 once settled, as the report has it, then the packets fetched", async () => {
+    const run = await threeStageRun(undefined, undefined, freshChainId());
+    await registerAndAnchor(chain, run, store);
+    const seen: VerifyProgress[] = [];
+    const report = await verifyAnchor([client], { ...params(run), onProgress: (progress) => seen.push(progress) });
+    expect(report.verdict).to.equal("valid");
+    const checks = seen.flatMap((p) => (p.kind === "check" ? [p.check] : []));
+    expect(checks.map((c) => c.id)).to.deep.equal([
+      "anchor.log",
+      "anchor.signer",
+      "chainscript.available",
+      "anchor.binding",
+    ]);
+    for (const check of checks) expect(report.checks.find((c) => c.id === check.id)).to.deep.equal(check);
+    // The three packets: one report, after the last (a report every 16 and at the end).
+    expect(seen.filter((p) => p.kind === "packets")).to.deep.equal([{ kind: "packets", done: 3, total: 3 }]);
+    // Packets are fetched after the chainscript's checks are settled.
+    expect(seen.at(-1)?.kind).to.equal("packets");
+  });
+
+  it("tells a failed check as settled too, and nothing after a chainscript that no gateway serves", async () => {
+    const run = await threeStageRun(undefined, undefined, freshChainId());
+    // Stored where no gateway looks: the anchor is real, its content unavailable.
+    const elsewhere = await mkdtemp(join(tmpdir(), "pop-elsewhere-"));
+    await registerAndAnchor(chain, run, new LocalStore(elsewhere));
+    await rm(elsewhere, { recursive: true, force: true });
+    const seen: VerifyProgress[] = [];
+    const report = await verifyAnchor([client], {
+      ...params(run),
+      fetchTimeoutMs: 2_000,
+      onProgress: (progress) => seen.push(progress),
+    });
+    expect(report.verdict).to.equal("incomplete");
+    expect(seen.map((p) => (p.kind === "check" ? `${p.check.id} ${p.check.status}` : p.kind))).to.deep.equal([
+      "anchor.log pass",
+      "anchor.signer pass",
+      "chainscript.available fail",
+    ]);
   });
 
   it("stops fetching packets past the run's byte budget, and calls what it did not fetch incomplete, never valid", async () => {

@@ -142,8 +142,25 @@ describeWithBrowser(`the web app's pages (in ${CHROMIUM}; .ci/run installs it)`,
     expect(await page.locator("#registry").inputValue()).to.equal(chain.registry);
     await page.locator("#verify-page").getByLabel("Tenant").fill(tenant);
     await page.getByLabel("Chain id").fill(CHAIN_ID);
+    // What the result showed at each change, to see the checks arrive before the verdict.
+    await page.evaluate(`window.snapshots = [];
+      new MutationObserver(() => window.snapshots.push({
+        checks: [...document.querySelectorAll("#checks li")].map((li) => li.dataset.check),
+        verdict: document.getElementById("verdict").dataset.verdict ?? null,
+        text: document.getElementById("verdict").textContent,
+      })).observe(document.getElementById("result"), { childList: true, subtree: true, characterData: true });`);
     await page.getByRole("button", { name: "Verify" }).click();
     const shown = await verdict();
+    const snapshots = (await page.evaluate("window.snapshots")) as {
+      checks: string[];
+      verdict: string | null;
+      text: string;
+    }[];
+    const before = snapshots.filter((s) => s.verdict === null);
+    expect(before.map((s) => s.checks.join(" ")).at(-1)).to.equal(
+      "anchor.log anchor.signer chainscript.available anchor.binding",
+    );
+    expect(before.some((s) => s.text.startsWith("Verifying: fetched 3 of 3 packets"))).to.equal(true);
     expect(shown.verdict).to.equal("valid");
     expect(shown.text).to.include("Valid: every check passed.");
     const statuses = await page

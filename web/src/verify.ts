@@ -5,9 +5,9 @@
  * it is never asked for a verdict.
  */
 import { createPublicClient, http, type PublicClient } from "viem";
-import { type AnchorVerificationReport, verifyAnchor } from "../../src/verify/verifyAnchor.ts";
+import { type AnchorVerificationReport, type VerifyProgress, verifyAnchor } from "../../src/verify/verifyAnchor.ts";
 import { byId, type Defaults, element, setField } from "./dom.ts";
-import { showVerdict } from "./report.ts";
+import { checkItem, showVerdict } from "./report.ts";
 import { readVerifyForm, type VerifyRequest, verifyLink } from "./request.ts";
 
 const form = byId<HTMLFormElement>("verify-form");
@@ -62,6 +62,13 @@ function showReport(report: AnchorVerificationReport) {
   }
 }
 
+/** Each check as it is settled, and the packets as they come: the report replaces it all at the end. */
+function showProgress(progress: VerifyProgress) {
+  if (progress.kind === "check") checksList.append(checkItem(progress.check));
+  else
+    verdictLine.textContent = `Verifying: fetched ${progress.done.toLocaleString("en")} of ${progress.total.toLocaleString("en")} packets; their signatures and the hash chain are checked next…`;
+}
+
 async function run(request: VerifyRequest) {
   result.hidden = false;
   result.setAttribute("aria-busy", "true");
@@ -84,6 +91,7 @@ async function run(request: VerifyRequest) {
         registry: request.registry,
         gateways: request.gateways,
         fetchTimeoutMs: 15_000,
+        onProgress: showProgress,
       }),
     );
   } catch (error) {
