@@ -4,6 +4,7 @@
  * condition `node`; ./portable.ts is the same API for browsers.
  */
 import { createHash, createPublicKey, type KeyObject, verify } from "node:crypto";
+import { strictEd25519Inputs } from "./strict.ts";
 
 // DER SubjectPublicKeyInfo header for a raw 32-byte Ed25519 key (RFC 8410).
 const SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00]);
@@ -31,9 +32,9 @@ function publicKeyObject(publicKey: Uint8Array): KeyObject | null {
   return key;
 }
 
-/** RFC 8032 Ed25519 verification (OpenSSL's, which rejects non-canonical S). */
+/** RFC 8032 Ed25519 verification: the strict inputs (strict.ts), then OpenSSL's cofactorless equation. */
 export function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  if (publicKey.length !== 32 || signature.length !== 64) return false;
+  if (!strictEd25519Inputs(publicKey, signature)) return false;
   const key = publicKeyObject(publicKey);
   if (key === null) return false;
   try {
