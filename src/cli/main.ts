@@ -33,6 +33,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   "serve keys revoke": async () => (await import("./commands/serve.ts")).serveKeysRevoke,
   "job run": async () => (await import("./commands/job.ts")).jobRun,
   "job simulate": async () => (await import("./commands/job.ts")).jobSimulate,
+  "web build": async () => (await import("./commands/web.ts")).webBuild,
 };
 
 async function help(): Promise<string> {

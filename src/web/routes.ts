@@ -12,8 +12,21 @@ export interface WebDefaults {
   readonly rpcUrl?: string | undefined;
   readonly gateways?: readonly string[];
   readonly registry?: string | undefined;
-  /** The audit API (the indexer) the "where did this file come from?" page asks. */
+  /** The audit API (the indexer) the anchors and "where did this file come from?" pages ask. */
   readonly auditApiUrl?: string | undefined;
+  /** The receipts service the job pages ask; absent: the origin that served the page (`pop serve`). */
+  readonly receiptsApiUrl?: string | undefined;
+}
+
+/** config.json: the defaults as the pages read them (web/src/dom.ts `Defaults`). */
+export function webConfig(defaults: WebDefaults): string {
+  return JSON.stringify({
+    ...(defaults.rpcUrl === undefined ? {} : { rpcUrl: defaults.rpcUrl }),
+    gateways: defaults.gateways ?? [],
+    ...(defaults.registry === undefined ? {} : { registry: defaults.registry }),
+    ...(defaults.auditApiUrl === undefined ? {} : { auditApiUrl: defaults.auditApiUrl }),
+    ...(defaults.receiptsApiUrl === undefined ? {} : { receiptsApiUrl: defaults.receiptsApiUrl }),
+  });
 }
 
 const HEADERS = {
@@ -39,11 +52,6 @@ export function serveWebApp(app: Hono<any>, load: () => Promise<WebApp>, default
         ? c.body(file.gzip as Uint8Array<ArrayBuffer>, 200, { ...headers, "content-encoding": "gzip" })
         : c.body(file.bytes as Uint8Array<ArrayBuffer>, 200, headers);
     });
-  const config = JSON.stringify({
-    ...(defaults.rpcUrl === undefined ? {} : { rpcUrl: defaults.rpcUrl }),
-    gateways: defaults.gateways ?? [],
-    ...(defaults.registry === undefined ? {} : { registry: defaults.registry }),
-    ...(defaults.auditApiUrl === undefined ? {} : { auditApiUrl: defaults.auditApiUrl }),
-  });
+  const config = webConfig(defaults);
   app.get("/config.json", (c) => c.body(config, 200, { ...HEADERS, "content-type": "application/json" }));
 }

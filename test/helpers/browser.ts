@@ -1,5 +1,6 @@
 /** What the browser tests share: Debian's chromium under playwright-core, axe-core's check, and a local server. */
 import { existsSync, readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -54,4 +55,25 @@ export const SCREENSHOTS_DIR =
 /** Saves the whole page as `<name>.png`: what the test saw, for a reader of a failed run (and the README). */
 export async function saveScreenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS_DIR, `${name}.png`), fullPage: true });
+}
+
+const TYPES: Record<string, string> = {
+  html: "text/html; charset=utf-8",
+  js: "text/javascript; charset=utf-8",
+  css: "text/css; charset=utf-8",
+  json: "application/json",
+};
+
+/** A plain static file server over `dir` (what any web host is to `pop web build`'s output). */
+export function serveDirectory(dir: string) {
+  return listen(async (request) => {
+    const name = new URL(request.url).pathname.replace(/^\/$/, "/index.html").slice(1);
+    if (!/^[\w.-]+$/.test(name)) return new Response("not found", { status: 404 });
+    try {
+      const bytes = await readFile(join(dir, name));
+      return new Response(bytes, { headers: { "content-type": TYPES[name.split(".").pop() ?? ""] ?? "text/plain" } });
+    } catch {
+      return new Response("not found", { status: 404 });
+    }
+  });
 }

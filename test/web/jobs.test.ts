@@ -7,8 +7,16 @@ import type { Database } from "../../src/db/database.ts";
 import { type GatewayServer, startGateway } from "../../src/storage/gateway.ts";
 import { LocalStore } from "../../src/storage/local.ts";
 import { lazyWebApp } from "../../src/web/assets.ts";
+import { writeStaticWebApp } from "../../src/web/static.ts";
 import { accounts, clients } from "../helpers/anchorRun.ts";
-import { accessibilityViolations, CHROMIUM, HAS_BROWSER, launchBrowser, saveScreenshot } from "../helpers/browser.ts";
+import {
+  accessibilityViolations,
+  CHROMIUM,
+  HAS_BROWSER,
+  launchBrowser,
+  saveScreenshot,
+  serveDirectory,
+} from "../helpers/browser.ts";
 import { sharedPgliteTarget } from "../helpers/databases.ts";
 import { type LocalChain, startLocalBase } from "../helpers/localChain.ts";
 import { registerTenantFor } from "../helpers/pipeline.ts";
@@ -27,8 +35,13 @@ import { apiKey, type Running, SIGNERS, startService, TENANT } from "../jobs/ser
   let browser: Browser;
   let page: Page;
   let key: string;
+  /** The same app built as static files (pop web build), on a host of its own: another origin. */
+  let site: Awaited<ReturnType<typeof serveDirectory>>;
+  let siteDir: string;
 
   before(async () => {
+    siteDir = await mkdtemp(join(tmpdir(), "pop-web-site-"));
+    site = await serveDirectory(siteDir);
     chain = await startLocalBase();
     await registerTenantFor(chain, TENANT, SIGNERS.get(TENANT) as NonNullable<ReturnType<typeof SIGNERS.get>>);
     db = await sharedPgliteTarget.open();
@@ -39,6 +52,7 @@ import { apiKey, type Running, SIGNERS, startService, TENANT } from "../jobs/ser
     running = await startService(db, {
       store,
       simulator: { timeScale: 0.0005 },
+      corsOrigins: [site[1]],
       anchoring: {
         publicClient: clients(chain).publicClient,
         evmChainId: chain.chain.id,
@@ -57,6 +71,12 @@ import { apiKey, type Running, SIGNERS, startService, TENANT } from "../jobs/ser
         defaults: { rpcUrl: chain.url, gateways: [gateway.url], registry: chain.registry },
       },
     });
+    await writeStaticWebApp(siteDir, {
+      rpcUrl: chain.url,
+      gateways: [gateway.url],
+      registry: chain.registry,
+      receiptsApiUrl: running.url,
+    });
     browser = await launchBrowser();
     page = await browser.newPage();
   });
@@ -67,7 +87,9 @@ import { apiKey, type Running, SIGNERS, startService, TENANT } from "../jobs/ser
     await gateway?.close();
     await db?.close();
     await chain?.close();
+    await new Promise((resolve) => site?.[0].close(resolve));
     if (dir) await rm(dir, { recursive: true, force: true });
+    if (siteDir) await rm(siteDir, { recursive: true, force: true });
   });
 
   it("submits a simulated job, watches it complete and anchor, downloads and verifies its artifact, then verifies its chain: valid", async () => {
@@ -131,6 +153,25 @@ import { apiKey, type Running, SIGNERS, startService, TENANT } from "../jobs/ser
       await other.getByRole("button", { name: "Submit job" }).click();
       expect(await other.locator("#simulate-status").textContent()).to.include("Executor: give the name");
       await saveScreenshot(other, "jobs-errors");
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("runs as static files on another host (pop web build): jobs through CORS, a job's chain verified valid", async () => {
+    const other = await browser.newPage();
+    try {
+      await other.goto(`${site[1]}/#/jobs`);
+      await other.getByLabel("Tenant API key").fill(key);
+      await other.getByRole("button", { name: "Use this key" }).click();
+      // The first test's job, read from the service's origin by a page of the site's.
+      await other.locator("#jobs-rows tr").first().waitFor();
+      await other.locator("#jobs-rows a").first().click();
+      await other.locator('#job-stages li[data-stage="final"]').waitFor({ timeout: 60_000 });
+      await other.getByRole("link", { name: "Verify this chain here" }).click();
+      await other.locator("#verdict[data-verdict]").waitFor({ timeout: 60_000 });
+      expect(await other.locator("#verdict").getAttribute("data-verdict")).to.equal("valid");
+      await saveScreenshot(other, "static-site-verify");
     } finally {
       await other.close();
     }

@@ -6,6 +6,8 @@ export interface Defaults {
   readonly gateways?: readonly string[];
   readonly registry?: string;
   readonly auditApiUrl?: string;
+  /** The receipts service's base URL (ending in /); absent: the origin that served the page. */
+  readonly receiptsApiUrl?: string;
 }
 
 export const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;

@@ -8,6 +8,7 @@ import { byId, type Defaults } from "./dom.ts";
 import { showJobPage, startJobPage } from "./job.ts";
 import { showJobsPage, startJobsPage } from "./jobs.ts";
 import { startOriginPage } from "./origin.ts";
+import { useReceiptsApi } from "./receipts.ts";
 import { startVerifyPage, verifyFromLink } from "./verify.ts";
 
 /** Each page: its section, its title, and its link in the navigation (a job's page is reached from the list). */
@@ -46,6 +47,7 @@ async function start() {
     (response) => (response.ok ? (response.json() as Promise<Defaults>) : {}),
     () => ({}),
   );
+  useReceiptsApi(defaults.receiptsApiUrl);
   startOriginPage(defaults);
   startVerifyPage(defaults);
   startArtifactCheck();

@@ -1,12 +1,18 @@
 /**
- * The receipts service's routes as the job pages call them: the same origin that served the page, with the
- * tenant's API key. The key is kept in this tab's session storage only (it goes when the tab closes) and is
- * sent to no one but this service.
+ * The receipts service's routes as the job pages call them: the origin that served the page (or the one
+ * config.json names), with the tenant's API key. The key is kept in this tab's session storage only (it goes when the tab closes) and is
+ * sent to no one but that service.
  */
 import type { z } from "@hono/zod-openapi";
 import type { JobList as JobListSchema, Receipt, Timeline as TimelineSchema } from "../../src/jobs/service/schemas.ts";
 
 const KEY_ITEM = "pop.receiptsApiKey";
+
+/** Where the routes are: "" (this origin) unless the page was built for another host (config.json). */
+let base = "";
+export const useReceiptsApi = (url: string | undefined): void => {
+  base = url ?? "";
+};
 
 export const savedApiKey = (): string => sessionStorage.getItem(KEY_ITEM) ?? "";
 export const saveApiKey = (key: string): void =>
@@ -35,7 +41,7 @@ export async function receiptsFetch(path: string, init: { method?: string; body?
   if (key === "") throw new ReceiptsCallError(401, "no_key", `No API key yet. ${ADVICE[401]}`);
   let response: Response;
   try {
-    response = await fetch(path, {
+    response = await fetch(`${base}${path}`, {
       method: init.method ?? (init.body === undefined ? "GET" : "POST"),
       headers: {
         "x-api-key": key,
@@ -44,7 +50,11 @@ export async function receiptsFetch(path: string, init: { method?: string; body?
       ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
     });
   } catch {
-    throw new ReceiptsCallError(0, "unreachable", "The receipts service did not answer: is pop serve running?");
+    const where =
+      base === ""
+        ? "is pop serve running?"
+        : `is pop serve running at ${base}, and does its POP_SERVE_CORS_ORIGINS allow ${location.origin}?`;
+    throw new ReceiptsCallError(0, "unreachable", `The receipts service did not answer: ${where}`);
   }
   if (response.ok) return response;
   const answer = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };

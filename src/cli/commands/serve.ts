@@ -49,6 +49,7 @@ export const serve: Command = {
     "POP_SERVE_ANCHOR_EXPLORER_URL. See docs/receipts.md.",
     "The web app at / (docs/web.md) starts from POP_RPC_URL, POP_GATEWAYS and POP_SERVE_AUDIT_API_URL (the indexer).",
     "Demos: POP_SERVE_SIMULATOR_TIME_SCALE (e.g. 0.01) turns on POST /api/jobs/simulate, the web app's job form.",
+    "POP_SERVE_CORS_ORIGINS (origins, comma-separated, or *) lets a web app built by pop web build on another host call the routes.",
     "",
   ].join("\n"),
   options: {

@@ -6,6 +6,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
 import type { WebApp } from "../../web/assets.ts";
@@ -39,6 +40,11 @@ export interface AppDeps extends EventDeps, HealthDeps, ArtifactDeps {
   readonly waitTimeoutMs?: number;
   /** Reports unexpected errors (answered 500). */
   readonly log?: (error: unknown) => void;
+  /**
+   * Origins whose pages may call the routes (CORS: a static web app on another host), or `*`; none by
+   * default. Keys travel in headers, never cookies, so an allowed origin gains nothing without a key.
+   */
+  readonly corsOrigins?: readonly string[];
   /** Runs simulated jobs for POST /api/jobs/simulate; the route answers 404 without it. */
   readonly simulator?: JobSimulator;
   /** The audit web app, served at `/` (src/web). */
@@ -92,6 +98,19 @@ export function createReceiptsApp(deps: AppDeps) {
     name: "x-api-key",
   });
 
+  if (deps.corsOrigins !== undefined && deps.corsOrigins.length > 0) {
+    const origins = deps.corsOrigins;
+    app.use(
+      "/api/*",
+      cors({
+        origin: origins.includes("*") ? "*" : [...origins],
+        allowMethods: ["GET", "POST"],
+        allowHeaders: ["authorization", "x-api-key", "content-type"],
+        exposeHeaders: ["retry-after", "content-disposition"],
+        maxAge: 600,
+      }),
+    );
+  }
   const auth = apiKeyAuth(deps.db, new TokenBuckets(deps.rateLimit));
   const limit = bodyLimit({
     maxSize: deps.bodyLimitBytes ?? 1024 * 1024,

@@ -20,6 +20,8 @@ export interface ServeSettings {
   readonly simulator: SimulatorOptions | undefined;
   /** The indexer's URL, for the web app's lookups (POP_SERVE_AUDIT_API_URL). */
   readonly auditApiUrl: string | undefined;
+  /** Origins allowed to call the routes from their pages (POP_SERVE_CORS_ORIGINS: comma-separated, or `*`). */
+  readonly corsOrigins: readonly string[] | undefined;
 }
 
 function number(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -39,6 +41,20 @@ function httpUrl(env: Env, name: string): string | undefined {
   return text;
 }
 
+/** `*`, or origins as a browser sends them: scheme, host and port, nothing after. */
+function origins(env: Env, name: string): string[] | undefined {
+  const list = (env[name] ?? "")
+    .split(",")
+    .map((origin) => origin.trim())
+    .filter((origin) => origin.length > 0);
+  for (const origin of list)
+    if (origin !== "*" && (!URL.canParse(origin) || new URL(origin).origin !== origin))
+      throw new ServeConfigError(
+        `${name} must list origins such as https://audit.example.org (scheme, host, port; no path or trailing slash), or *; got ${JSON.stringify(origin)}.`,
+      );
+  return list.length === 0 ? undefined : list;
+}
+
 export function serveSettingsFromEnv(env: Env = process.env): ServeSettings {
   return {
     bodyLimitBytes: Math.floor(number(env, "POP_SERVE_BODY_LIMIT_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024)),
@@ -53,5 +69,6 @@ export function serveSettingsFromEnv(env: Env = process.env): ServeSettings {
       ? { timeScale: number(env, "POP_SERVE_SIMULATOR_TIME_SCALE", 0, 0, 10) }
       : undefined,
     auditApiUrl: httpUrl(env, "POP_SERVE_AUDIT_API_URL"),
+    corsOrigins: origins(env, "POP_SERVE_CORS_ORIGINS"),
   };
 }

@@ -49,6 +49,8 @@ export interface ReceiptsServiceOptions {
   /** Where the artifact route reads a job's Base anchor (default: none is anchored yet). */
   readonly anchorLookup?: JobAnchorLookup;
   readonly log?: (error: unknown) => void;
+  /** Origins whose pages may call the routes (CORS), or `*`; none by default (AppDeps.corsOrigins). */
+  readonly corsOrigins?: readonly string[] | undefined;
   /** Runs simulated jobs for POST /api/jobs/simulate (demos); off when absent. */
   readonly simulator?: SimulatorOptions | undefined;
   /** The audit web app to serve at `/` (src/web/assets.ts), with the endpoints its verify page starts from. */
@@ -129,6 +131,7 @@ export async function startReceiptsService(options: ReceiptsServiceOptions): Pro
     ...(options.anchorLookup === undefined ? {} : { anchorLookup: options.anchorLookup }),
     ...(options.web === undefined ? {} : { web: options.web }),
     ...(simulator === undefined ? {} : { simulator }),
+    ...(options.corsOrigins === undefined ? {} : { corsOrigins: options.corsOrigins }),
   });
   const host = options.host ?? "127.0.0.1";
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
