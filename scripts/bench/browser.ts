@@ -6,6 +6,7 @@
  * bundling (about half a second, on the first request after a start) is not the page's.
  */
 import type { AddressInfo } from "node:net";
+import { waitInPage } from "../../test/helpers/browser.ts";
 import type { BenchLine } from "./measure.ts";
 import { anchoringWorld, verifyInNode } from "./verify.ts";
 
@@ -48,7 +49,7 @@ export async function benchBrowser(): Promise<BenchLine[]> {
     const opened = performance.now();
     await page.goto(`${url}/`);
     // Usable once the script ran and filled the form from config.json.
-    await page.waitForFunction('document.getElementById("rpc").value !== ""');
+    await waitInPage(page, 'document.getElementById("rpc").value !== ""');
     const interactive = (performance.now() - opened) / 1000;
 
     await page.locator("#verify-page").getByLabel("Tenant").fill(ids.tenantId);

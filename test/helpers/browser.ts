@@ -77,3 +77,16 @@ export function serveDirectory(dir: string) {
     }
   });
 }
+
+/**
+ * Waits until `expression` is true in the page. Not `page.waitForFunction`: its polling evaluates the
+ * string with `eval`, which the app's Content Security Policy forbids (as it should), whereas
+ * `page.evaluate` goes through the debugger protocol.
+ */
+export async function waitInPage(page: Page, expression: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await page.evaluate(expression))) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting until ${expression}.`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -26,6 +26,7 @@ import {
   launchBrowser,
   saveScreenshot,
   serveWebAppAlone,
+  waitInPage,
 } from "../helpers/browser.ts";
 import { describeOneDatabase } from "../helpers/databases.ts";
 import { fixedSigner } from "../helpers/fixtures.ts";
@@ -543,7 +544,7 @@ describeOneDatabase("indexer API end to end", (target) =>
         // Another tenant from the form: the link changes with it, so it can be shared.
         await page.getByLabel("Tenant", { exact: true }).first().fill("studio-aurora");
         await page.getByRole("button", { name: "Show anchors" }).click();
-        await page.waitForFunction('document.querySelectorAll("#anchors-rows tr").length === 2');
+        await waitInPage(page, 'document.querySelectorAll("#anchors-rows tr").length === 2');
         expect(page.url()).to.include("tenant=studio-aurora");
         const rows = page.locator("#anchors-rows tr");
         expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-status")))).to.deep.equal([

@@ -94,7 +94,7 @@ import { apiKey, type Running, SIGNERS, startService, TENANT } from "../jobs/ser
 
   it("submits a simulated job, watches it complete and anchor, downloads and verifies its artifact, then verifies its chain: valid", async () => {
     await page.goto(`${running.url}/#/jobs`);
-    expect(await page.locator("#jobs-status").textContent()).to.include("API key");
+    await page.locator("#jobs-status", { hasText: "API key" }).waitFor();
     await page.getByLabel("Tenant API key").fill(key);
     await page.getByRole("button", { name: "Use this key" }).click();
     await page.getByText("No jobs match").waitFor();
@@ -144,7 +144,7 @@ import { apiKey, type Running, SIGNERS, startService, TENANT } from "../jobs/ser
       await other.goto(`${running.url}/#/jobs`);
       await other.getByLabel("Tenant API key").fill("pop_sk_not-a-key");
       await other.getByRole("button", { name: "Use this key" }).click();
-      await other.locator("#jobs-status.status-error").waitFor();
+      await other.locator("#jobs-status", { hasText: "not known" }).waitFor();
       expect(await other.locator("#jobs-status").textContent())
         .to.include("not known")
         .and.include("pop serve keys create");

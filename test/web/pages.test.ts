@@ -21,7 +21,9 @@ import {
   saveScreenshot,
   serveWebAppAlone,
   accessibilityViolations as violationsOf,
+  waitInPage,
 } from "../helpers/browser.ts";
+import { fixedSigner } from "../helpers/fixtures.ts";
 import { type LocalChain, startLocalBase } from "../helpers/localChain.ts";
 import { threeStageRun } from "../helpers/run.ts";
 import { artifactOf } from "../jobs/artifactFixtures.ts";
@@ -36,6 +38,7 @@ describeWithBrowser(`the web app's pages (in ${CHROMIUM}; .ci/run installs it)`,
   this.timeout(120_000);
   let chain: LocalChain;
   let dir: string;
+  let store: LocalStore;
   let gateway: GatewayServer;
   let liar: ReturnType<typeof createServer>;
   let liarUrl: string;
@@ -52,7 +55,7 @@ describeWithBrowser(`the web app's pages (in ${CHROMIUM}; .ci/run installs it)`,
   before(async () => {
     chain = await startLocalBase();
     dir = await mkdtemp(join(tmpdir(), "pop-web-"));
-    const store = new LocalStore(dir);
+    store = new LocalStore(dir);
     gateway = await startGateway(store);
     const run = await threeStageRun(undefined, undefined, CHAIN_ID);
     tenant = run.built.chainscript.tenantId;
@@ -124,7 +127,7 @@ describeWithBrowser(`the web app's pages (in ${CHROMIUM}; .ci/run installs it)`,
   async function openWithDefaults() {
     await page.goto(`${webUrl}/`);
     // A string: it runs in the page, and this file is type-checked without the DOM's types.
-    await page.waitForFunction('document.getElementById("rpc").value !== ""');
+    await waitInPage(page, 'document.getElementById("rpc").value !== ""');
   }
 
   const accessibilityViolations = () => violationsOf(page);
@@ -190,6 +193,18 @@ describeWithBrowser(`the web app's pages (in ${CHROMIUM}; .ci/run installs it)`,
     const shown = await verdict();
     expect(shown.verdict).to.equal("invalid");
     expect(shown.text).to.match(/^✗ Invalid: the check anchor\.log failed: /);
+  });
+
+  it("says invalid naming the check for a chain whose packets were signed under a key the tenant never registered", async () => {
+    const forged = "5f0c2a9e-31b4-4c8e-9d1a-0000000000aa";
+    // The chainscript under the tenant's registered key; its packets under another: stored and anchored as they are.
+    const run = await threeStageRun(fixedSigner(), fixedSigner("rogue-key"), forged);
+    await registerAndAnchor(chain, run, store);
+    await page.goto(`${webUrl}/#/verify?${new URLSearchParams({ tenant, chain: forged })}`);
+    const shown = await verdict();
+    expect(shown.verdict).to.equal("invalid");
+    expect(shown.text).to.match(/^✗ Invalid: the check packets\.[a-z]+ failed: /);
+    expect(await page.locator('#checks li[data-check="anchor.log"]').getAttribute("data-status")).to.equal("pass");
   });
 
   it("names each wrong field next to it and fetches nothing", async () => {
