@@ -10,6 +10,8 @@ import { WEB_PATHS, type WebApp } from "./assets.ts";
 /** The endpoints the verify page starts from. */
 export interface WebDefaults {
   readonly rpcUrl?: string | undefined;
+  /** The Numbers chain's RPC, where a job's commits are read on a chain with no explorer (local ones). */
+  readonly numbersRpcUrl?: string | undefined;
   readonly gateways?: readonly string[];
   readonly registry?: string | undefined;
   /** The audit API (the indexer) the anchors and "where did this file come from?" pages ask. */
@@ -22,6 +24,7 @@ export interface WebDefaults {
 export function webConfig(defaults: WebDefaults): string {
   return JSON.stringify({
     ...(defaults.rpcUrl === undefined ? {} : { rpcUrl: defaults.rpcUrl }),
+    ...(defaults.numbersRpcUrl === undefined ? {} : { numbersRpcUrl: defaults.numbersRpcUrl }),
     gateways: defaults.gateways ?? [],
     ...(defaults.registry === undefined ? {} : { registry: defaults.registry }),
     ...(defaults.auditApiUrl === undefined ? {} : { auditApiUrl: defaults.auditApiUrl }),

@@ -37,6 +37,7 @@ export function checkWebDefaults(defaults: WebDefaults): WebDefaults {
   const receipts = httpUrl("receiptsApiUrl", defaults.receiptsApiUrl);
   return {
     rpcUrl: httpUrl("rpcUrl", defaults.rpcUrl),
+    numbersRpcUrl: httpUrl("numbersRpcUrl", defaults.numbersRpcUrl),
     gateways: (defaults.gateways ?? []).map((gateway, i) => httpUrl(`gateways[${i}]`, gateway) as string),
     registry: defaults.registry === undefined ? undefined : getAddress(defaults.registry),
     auditApiUrl: httpUrl("auditApiUrl", defaults.auditApiUrl),

@@ -3,7 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import type { Browser, Page } from "playwright-core";
+import { createPublicClient, type Hex, http } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { DEV_KEYS } from "../../scripts/demo/accounts.ts";
 import type { Database } from "../../src/db/database.ts";
+import { type ReceiptsService, startReceiptsService } from "../../src/jobs/service/server.ts";
+import { createDirectCommitter } from "../../src/numbers/directCommitter.ts";
 import { type GatewayServer, startGateway } from "../../src/storage/gateway.ts";
 import { LocalStore } from "../../src/storage/local.ts";
 import { lazyWebApp } from "../../src/web/assets.ts";
@@ -18,20 +23,22 @@ import {
   serveDirectory,
 } from "../helpers/browser.ts";
 import { sharedPgliteTarget } from "../helpers/databases.ts";
-import { type LocalChain, startLocalBase } from "../helpers/localChain.ts";
+import { type LocalChain, type LocalNumbersChain, startLocalBase, startLocalNumbers } from "../helpers/localChain.ts";
 import { registerTenantFor } from "../helpers/pipeline.ts";
-import { apiKey, type Running, SIGNERS, startService, TENANT } from "../jobs/service/harness.ts";
+import { apiKey, FAST_WORKER, SIGNERS, TENANT } from "../jobs/service/harness.ts";
 
 // The job pages in a real browser against the receipts service as `pop serve` runs it for a demo: the
-// simulator on, the outbox worker committing, completed jobs anchored on a local Base chain, and the
-// packets behind a local gateway, so the page can verify the job's chain itself.
+// simulator on, the outbox worker committing through the direct committer on a local Numbers chain,
+// completed jobs anchored on a local Base chain, and the packets behind a local gateway, so the page can
+// verify the job's chain itself and read both chains' transactions from their RPCs.
 (HAS_BROWSER ? describe : describe.skip)(`the web app's job pages (in ${CHROMIUM})`, function () {
   this.timeout(120_000);
   let chain: LocalChain;
+  let numbers: LocalNumbersChain;
   let db: Database;
   let dir: string;
   let gateway: GatewayServer;
-  let running: Running;
+  let running: ReceiptsService;
   let browser: Browser;
   let page: Page;
   let key: string;
@@ -42,15 +49,28 @@ import { apiKey, type Running, SIGNERS, startService, TENANT } from "../jobs/ser
   before(async () => {
     siteDir = await mkdtemp(join(tmpdir(), "pop-web-site-"));
     site = await serveDirectory(siteDir);
-    chain = await startLocalBase();
+    [chain, numbers] = await Promise.all([startLocalBase(), startLocalNumbers()]);
     await registerTenantFor(chain, TENANT, SIGNERS.get(TENANT) as NonNullable<ReturnType<typeof SIGNERS.get>>);
     db = await sharedPgliteTarget.open();
     key = await apiKey(db);
     dir = await mkdtemp(join(tmpdir(), "pop-web-jobs-"));
     const store = new LocalStore(dir);
     gateway = await startGateway(store);
-    running = await startService(db, {
-      store,
+    running = await startReceiptsService({
+      db,
+      committer: createDirectCommitter({
+        db,
+        publicClient: createPublicClient({ chain: numbers.chain, transport: http(numbers.url) }),
+        account: privateKeyToAccount(DEV_KEYS[4] as Hex),
+        evmChainId: numbers.chain.id,
+        commitContract: numbers.commitRegister,
+        confirmations: 1,
+        pollingIntervalMs: 20,
+      }),
+      providers: [store],
+      signers: SIGNERS,
+      port: 0,
+      worker: FAST_WORKER,
       simulator: { timeScale: 0.0005 },
       corsOrigins: [site[1]],
       anchoring: {
@@ -68,7 +88,7 @@ import { apiKey, type Running, SIGNERS, startService, TENANT } from "../jobs/ser
       },
       web: {
         app: lazyWebApp(),
-        defaults: { rpcUrl: chain.url, gateways: [gateway.url], registry: chain.registry },
+        defaults: { rpcUrl: chain.url, numbersRpcUrl: numbers.url, gateways: [gateway.url], registry: chain.registry },
       },
     });
     await writeStaticWebApp(siteDir, {
@@ -87,6 +107,7 @@ import { apiKey, type Running, SIGNERS, startService, TENANT } from "../jobs/ser
     await gateway?.close();
     await db?.close();
     await chain?.close();
+    await numbers?.close();
     await new Promise((resolve) => site?.[0].close(resolve));
     if (dir) await rm(dir, { recursive: true, force: true });
     if (siteDir) await rm(siteDir, { recursive: true, force: true });
@@ -131,6 +152,22 @@ import { apiKey, type Running, SIGNERS, startService, TENANT } from "../jobs/ser
     await page.locator("#job-artifact-verdict[data-verdict]").waitFor();
     expect(await page.locator("#job-artifact-verdict").getAttribute("data-verdict")).to.equal("valid");
     await saveScreenshot(page, "job-timeline");
+
+    // Neither local chain has an explorer: the links open this app's page, which reads the chain's RPC.
+    await page.locator('#job-stages li[data-stage="submitted"] a').click();
+    await page.locator("#tx-status.status-ok").waitFor({ timeout: 30_000 });
+    const facts = ((await page.locator("#tx-facts").textContent()) ?? "").toLowerCase();
+    expect(facts).to.include("✓ succeeded").and.include(numbers.commitRegister.toLowerCase()).and.include(numbers.url);
+    expect(await page.locator("#tx-logs li").count()).to.equal(1);
+    expect(await accessibilityViolations(page)).to.deep.equal([]);
+    await saveScreenshot(page, "job-numbers-transaction");
+    await page.goBack();
+    await page.locator('#job-anchor a[href^="#/tx?network=base"]').click();
+    await page.locator("#tx-status.status-ok").waitFor({ timeout: 30_000 });
+    expect(await page.locator("#tx-facts").textContent())
+      .to.include(chain.registry)
+      .and.include(chain.url);
+    await page.goBack();
 
     await page.getByRole("link", { name: "Verify this chain here" }).click();
     await page.locator("#verdict[data-verdict]").waitFor({ timeout: 60_000 });

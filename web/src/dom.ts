@@ -3,6 +3,7 @@
 /** The endpoints the serving side suggests (src/web/routes.ts, config.json). */
 export interface Defaults {
   readonly rpcUrl?: string;
+  readonly numbersRpcUrl?: string;
   readonly gateways?: readonly string[];
   readonly registry?: string;
   readonly auditApiUrl?: string;

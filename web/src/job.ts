@@ -7,6 +7,7 @@ import { offlineReport } from "../../src/jobs/artifact/offline.ts";
 import { appendCells, byId, element } from "./dom.ts";
 import { type Receipt, receiptsFetch, receiptsJson, type Timeline } from "./receipts.ts";
 import { showVerdict } from "./report.ts";
+import { txLink } from "./tx.ts";
 
 const REFRESH_MS = 3_000;
 
@@ -30,19 +31,27 @@ const STAGE_TEXT = {
   final: "Final on Base",
 } as const;
 
-/** A transaction as a link to its explorer, or its hash and block where the chain has none (local chains). */
-function transaction(txHash: string | null, blockNumber: string | null, explorerUrl: string | null): Node {
+/**
+ * A transaction as a link to its explorer, or, on a chain with none (the local ones), to this app's page
+ * that reads it from the chain's RPC.
+ */
+function transaction(
+  network: "base" | "numbers",
+  txHash: string | null,
+  blockNumber: string | null,
+  explorerUrl: string | null,
+): Node {
   if (txHash === null) return document.createTextNode("not mined yet");
+  const link = element("a", txHash);
   if (explorerUrl !== null) {
-    const link = element("a", txHash);
     link.href = explorerUrl;
     link.rel = "noreferrer";
     return link;
   }
-  return element(
-    "code",
-    `${txHash}${blockNumber === null ? "" : ` (block ${blockNumber}; a local chain has no explorer)`}`,
-  );
+  link.href = txLink(network, txHash);
+  const shown = element("span");
+  shown.append(link, ` (block ${blockNumber ?? "?"}; no explorer for this chain: read from its RPC)`);
+  return shown;
 }
 
 function stageItem(stage: Timeline["stages"][number]): HTMLLIElement {
@@ -51,7 +60,7 @@ function stageItem(stage: Timeline["stages"][number]): HTMLLIElement {
   item.append(
     element("strong", `✓ ${STAGE_TEXT[stage.stage]}`),
     element("span", ` at ${new Date(stage.at).toLocaleString()}: `),
-    transaction(stage.txHash, stage.blockNumber, stage.explorerUrl),
+    transaction(stage.chain, stage.txHash, stage.blockNumber, stage.explorerUrl),
   );
   return item;
 }
@@ -65,7 +74,7 @@ function eventRow(event: Receipt): HTMLTableRowElement {
     event.eventType,
     element("code", event.nid),
     event.status === "committed" ? "✓ committed" : `⋯ ${event.status}`,
-    commit === null ? "—" : transaction(commit.txHash, commit.blockNumber, commit.explorerUrl),
+    commit === null ? "—" : transaction("numbers", commit.txHash, commit.blockNumber, commit.explorerUrl),
   ];
   appendCells(tr, cells);
   return tr;
@@ -82,7 +91,7 @@ function showAnchor(anchor: Timeline["anchor"]) {
   const facts: [string, string | Node][] = [
     ["Base anchor", anchor.status],
     ["Tenant and chain", `${anchor.tenantId} / ${anchor.chainId}`],
-    ["Transaction", transaction(anchor.txHash, anchor.blockNumber, anchor.explorerUrl)],
+    ["Transaction", transaction("base", anchor.txHash, anchor.blockNumber, anchor.explorerUrl)],
     ["Chainscript", anchor.chainscriptCid ?? "—"],
     ["Verify", verify],
   ];

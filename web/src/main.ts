@@ -1,6 +1,7 @@
 /**
  * The audit web app: the server's default endpoints (config.json), then one page at a time by the URL's
- * hash (`#/jobs`, `#/job?id=…`, `#/anchors?tenant=…`, `#/verify?tenant=…&chain=…`, `#/origin`).
+ * hash (`#/jobs`, `#/job?id=…`, `#/anchors?tenant=…`, `#/verify?tenant=…&chain=…`, `#/origin`,
+ * `#/tx?network=…&hash=…`).
  */
 import { showAnchorsPage, startAnchorsPage } from "./anchors.ts";
 import { startArtifactCheck } from "./artifact.ts";
@@ -9,6 +10,7 @@ import { showJobPage, startJobPage } from "./job.ts";
 import { showJobsPage, startJobsPage } from "./jobs.ts";
 import { startOriginPage } from "./origin.ts";
 import { useReceiptsApi } from "./receipts.ts";
+import { showTxPage, startTxPage } from "./tx.ts";
 import { startVerifyPage, verifyFromLink } from "./verify.ts";
 
 /** Each page: its section, its title, and its link in the navigation (a job's page is reached from the list). */
@@ -18,6 +20,7 @@ const PAGES = {
   anchors: { id: "anchors-page", title: "Anchors", nav: "anchors-page" },
   verify: { id: "verify-page", title: "Verify a proof", nav: "verify-page" },
   origin: { id: "origin-page", title: "Where did this file come from?", nav: "origin-page" },
+  tx: { id: "tx-page", title: "Transaction", nav: "jobs-page" },
 } as const;
 type Page = keyof typeof PAGES;
 
@@ -38,6 +41,7 @@ function show(focus: boolean) {
   showJobsPage(page === "jobs");
   showJobPage(page === "job" ? query : undefined);
   showAnchorsPage(page === "anchors" ? query : undefined);
+  showTxPage(page === "tx" ? query : undefined);
   if (page === "verify") verifyFromLink(query);
   if (focus) byId(PAGES[page].id).querySelector<HTMLElement>("h1")?.focus();
 }
@@ -54,6 +58,7 @@ async function start() {
   startJobsPage();
   startJobPage();
   startAnchorsPage(defaults);
+  startTxPage(defaults);
   show(false);
   addEventListener("hashchange", () => show(true));
 }

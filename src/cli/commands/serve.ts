@@ -86,6 +86,7 @@ export const serve: Command = {
           app: lazyWebApp(),
           defaults: {
             rpcUrl: settings.baseRpcUrl,
+            numbersRpcUrl: settings.numbersRpcUrl,
             gateways: gatewaysFromEnv(),
             registry: "registry" in connection ? connection.registry : process.env.POP_SERVE_ANCHOR_REGISTRY?.trim(),
             auditApiUrl: settings.auditApiUrl,
