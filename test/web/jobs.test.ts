@@ -175,7 +175,7 @@ import { apiKey, FAST_WORKER, SIGNERS, TENANT } from "../jobs/service/harness.ts
     await saveScreenshot(page, "job-verify");
   });
 
-  it("says what to do when the key is unknown, and names the empty executor of the job form without sending it", async () => {
+  it("says what to do when the key is unknown, names the empty executor of the job form without sending it, and names a bad transaction link", async () => {
     const other = await browser.newPage();
     try {
       await other.goto(`${running.url}/#/jobs`);
@@ -190,6 +190,10 @@ import { apiKey, FAST_WORKER, SIGNERS, TENANT } from "../jobs/service/harness.ts
       await other.getByRole("button", { name: "Submit job" }).click();
       expect(await other.locator("#simulate-status").textContent()).to.include("Executor: give the name");
       await saveScreenshot(other, "jobs-errors");
+      await other.goto(`${running.url}/#/tx?network=mars&hash=0x12`);
+      await other.locator("#tx-status", { hasText: "names no network" }).waitFor();
+      await other.goto(`${running.url}/#/tx?network=base&hash=0x12`);
+      await other.locator("#tx-status", { hasText: "not a transaction hash" }).waitFor();
     } finally {
       await other.close();
     }

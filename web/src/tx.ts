@@ -68,17 +68,24 @@ export function startTxPage(defaults: Defaults): void {
   endpoints = { base: defaults.rpcUrl, numbers: defaults.numbersRpcUrl };
 }
 
-/** Shows the transaction the link names, or says which part of the link is wrong. */
-export function showTxPage(query: URLSearchParams | undefined): void {
-  if (query === undefined) return;
+/** What is wrong with the link, or the transaction and the endpoint to read it from. */
+function linked(query: URLSearchParams): string | { network: keyof typeof NETWORKS; hash: Hash; rpc: string } {
   const network = query.get("network") ?? "";
   const hash = query.get("hash") ?? "";
-  title.textContent = `Transaction ${hash.slice(0, 12)}…`;
-  if (!(network in NETWORKS)) return say("error", '! The link names no network: it must be "base" or "numbers".');
-  if (!isHash(hash)) return say("error", "! The link's hash is not a transaction hash (0x and 64 hexadecimal digits).");
+  if (!(network in NETWORKS)) return 'The link names no network: it must be "base" or "numbers".';
+  if (!isHash(hash)) return "The link's hash is not a transaction hash (0x and 64 hexadecimal digits).";
   const chosen = network as keyof typeof NETWORKS;
   const rpc = query.get("rpc") ?? endpoints[chosen];
   if (rpc === undefined || !/^https?:\/\//.test(rpc))
-    return say("error", `! No ${NETWORKS[chosen]} RPC endpoint is configured: add rpc=<url> to the link.`);
-  void load(chosen, hash, rpc);
+    return `No ${NETWORKS[chosen]} RPC endpoint is configured: add rpc=<url> to the link.`;
+  return { network: chosen, hash, rpc };
+}
+
+/** Shows the transaction the link names, or says which part of the link is wrong. */
+export function showTxPage(query: URLSearchParams | undefined): void {
+  if (query === undefined) return;
+  title.textContent = `Transaction ${(query.get("hash") ?? "").slice(0, 12)}…`;
+  const target = linked(query);
+  if (typeof target === "string") say("error", `! ${target}`);
+  else void load(target.network, target.hash, target.rpc);
 }
