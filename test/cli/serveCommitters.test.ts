@@ -108,7 +108,9 @@ describe("pop serve with each committer", () => {
           expect(script.headers.get("content-encoding")).to.equal("gzip");
           expect(Number(script.headers.get("content-length"))).to.be.within(10_000, 300_000);
           expect((await script.text()).length).to.be.greaterThan(Number(script.headers.get("content-length")));
+          // The job timeline's transaction page reads the Numbers chain where it has no explorer.
           expect(await (await fetch(`${url}/config.json`)).json()).to.deep.equal({
+            numbersRpcUrl: numbers.url,
             gateways: ["http://127.0.0.1:8080"],
           });
         },
