@@ -5,7 +5,7 @@
  * has a link that verifies its chain in this browser instead.
  */
 import { toOnchainId } from "../../src/anchor/ids.ts";
-import { appendCells, byId, type Defaults, element, setField } from "./dom.ts";
+import { appendCells, byId, type Defaults, element, readJson, setField, setStatus } from "./dom.ts";
 
 const PAGE_SIZE = 25;
 
@@ -67,10 +67,7 @@ const seconds = (value: string) => new Date(Number(value) * 1000).toISOString().
 const bound = (value: string, open: string) =>
   Number(value) === 0 || Number(value) >= 253_402_300_800 ? open : seconds(value);
 
-function say(kind: "ok" | "error" | "running", text: string) {
-  status.className = `status status-${kind}`;
-  status.textContent = text;
-}
+const say = (kind: "ok" | "error" | "running", text: string) => setStatus(status, kind, text);
 
 /** One GraphQL query to the indexer; its errors become one sentence. */
 async function graphql<T>(query: string, variables: Record<string, unknown>): Promise<T> {
@@ -79,7 +76,8 @@ async function graphql<T>(query: string, variables: Record<string, unknown>): Pr
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ query, variables }),
   });
-  const answer = (await response.json().catch(() => ({}))) as { data?: T; errors?: { message: string }[] };
+  const answer =
+    (await readJson<{ data?: T; errors?: { message: string }[] }>(response, "The audit API's GraphQL answer")) ?? {};
   if (answer.data === undefined || answer.errors !== undefined)
     throw new Error(
       `The audit API's GraphQL answered ${response.status}: ${answer.errors?.map((e) => e.message).join("; ") ?? "no data"}.`,
@@ -227,8 +225,12 @@ async function load() {
   say("running", `Reading ${tenant}'s anchors from the audit API…`);
   try {
     const response = await fetch(`${api}/api/tenants/${encodeURIComponent(tenant)}/completeness`);
-    const answer = (await response.json().catch(() => ({}))) as Completeness & { error?: string };
-    if (!response.ok) throw new Error(answer.error ?? `The audit API answered ${response.status}.`);
+    const answer = await readJson<Partial<Completeness> & { error?: string }>(
+      response,
+      "The audit API's completeness answer",
+    );
+    if (!response.ok || answer?.indexed === undefined || answer.onchain === undefined)
+      throw new Error(answer?.error ?? `The audit API answered ${response.status} without a completeness report.`);
     const { indexed, onchain } = answer;
     completeness.className = `verdict verdict-${answer.complete ? "valid" : "incomplete"}`;
     completeness.dataset.complete = String(answer.complete);

@@ -4,7 +4,7 @@
  * this browser; and the job's artifact, downloaded with the API key and checked here, offline.
  */
 import { offlineReport } from "../../src/jobs/artifact/offline.ts";
-import { appendCells, byId, element } from "./dom.ts";
+import { appendCells, byId, element, setStatus } from "./dom.ts";
 import { type Receipt, receiptsFetch, receiptsJson, type Timeline } from "./receipts.ts";
 import { showVerdict } from "./report.ts";
 import { txLink } from "./tx.ts";
@@ -111,16 +111,19 @@ async function load() {
     if (id !== jobId) return;
     body.hidden = false;
     const final = timeline.stages.some((stage) => stage.stage === "final");
-    status.className = `status status-${final ? "ok" : "running"}`;
-    status.textContent = `Job ${timeline.status}; ${final ? "its proof is final on Base." : `waiting for ${["submitted", "completed", "anchored", "final"][timeline.stages.length] ?? "the next stage"} (this page refreshes itself).`}`;
+    const next = ["submitted", "completed", "anchored", "final"][timeline.stages.length] ?? "the next stage";
+    setStatus(
+      status,
+      final ? "ok" : "running",
+      `Job ${timeline.status}; ${final ? "its proof is final on Base." : `waiting for ${next} (this page refreshes itself).`}`,
+    );
     stages.replaceChildren(...timeline.stages.map(stageItem));
     events.replaceChildren(...timeline.events.map(eventRow));
     showAnchor(timeline.anchor);
     download.disabled = timeline.status === "submitted";
     if (!final) timer = setTimeout(() => void load(), REFRESH_MS);
   } catch (error) {
-    status.className = "status status-error";
-    status.textContent = `! ${error instanceof Error ? error.message : String(error)}`;
+    setStatus(status, "error", `! ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
@@ -162,11 +165,9 @@ export function showJobPage(query: URLSearchParams | undefined): void {
   artifactChecks.replaceChildren();
   title.textContent = jobId === undefined ? "Job" : `Job ${jobId}`;
   if (jobId === undefined) {
-    status.className = "status status-error";
-    status.textContent = "! This link names no job: open one from the jobs list.";
+    setStatus(status, "error", "! This link names no job: open one from the jobs list.");
     return;
   }
-  status.className = "status status-running";
-  status.textContent = "Loading the timeline…";
+  setStatus(status, "running", "Loading the timeline…");
   void load();
 }

@@ -4,7 +4,7 @@
  * service (POST /api/jobs/simulate, on when the service was started for demos).
  */
 import { TASK_TYPE_IDS } from "../../src/jobs/catalog.ts";
-import { appendCells, byId, element } from "./dom.ts";
+import { appendCells, byId, element, setStatus } from "./dom.ts";
 import { type JobList, type JobSummary, type Receipt, receiptsJson, saveApiKey, savedApiKey } from "./receipts.ts";
 
 const REFRESH_MS = 3_000;
@@ -28,10 +28,7 @@ let shown = false;
 
 const STATUS_TEXT = { submitted: "⋯ running", succeeded: "✓ succeeded", failed: "✗ failed" } as const;
 
-function say(line: HTMLElement, kind: "ok" | "error" | "running", text: string) {
-  line.className = `status status-${kind}`;
-  line.textContent = text;
-}
+const say = setStatus;
 
 /** Events committed on Numbers out of those recorded: what "x of 2 committed" says in the table. */
 const committedCount = (job: JobSummary) => job.events.filter((event) => event.status === "committed").length;

@@ -4,7 +4,8 @@
  * produced it listed with its stage and a link that verifies that chain in this browser.
  */
 import { toHex } from "../../src/bytes.ts";
-import { byId, type Defaults, element, setField } from "./dom.ts";
+import { byId, type Defaults, element, readJson, setField } from "./dom.ts";
+import { fileSha256 } from "./hashFile.ts";
 
 /** One place the audit API answers for the digest (indexer/src/api/views.ts provenanceView). */
 interface Provenance {
@@ -32,8 +33,6 @@ const result = byId<HTMLElement>("origin-result");
 const digestLine = byId<HTMLParagraphElement>("digest");
 const status = byId<HTMLParagraphElement>("origin-status");
 const list = byId<HTMLOListElement>("origins");
-
-const hex = (bytes: ArrayBuffer) => `0x${toHex(new Uint8Array(bytes))}`;
 
 function say(kind: "found" | "none" | "error" | "running", text: string) {
   status.className = `verdict verdict-${kind === "found" ? "valid" : kind === "none" ? "incomplete" : kind}`;
@@ -69,7 +68,7 @@ async function lookUp(file: File) {
   list.replaceChildren();
   say("running", `Hashing ${file.name} here…`);
   try {
-    const digest = hex(await crypto.subtle.digest("SHA-256", await file.arrayBuffer()));
+    const digest = `0x${toHex(await fileSha256(file, (done) => say("running", `Hashing ${file.name} here: ${Math.floor((100 * done) / file.size)} %…`)))}`;
     digestLine.textContent = `${file.name}: ${file.size} bytes, SHA-256 ${digest}`;
     if (!/^https?:\/\//.test(api)) {
       say("error", 'Give the audit API\'s http:// or https:// URL under "Where to look it up".');
@@ -77,7 +76,11 @@ async function lookUp(file: File) {
     }
     say("running", "Looking the digest up in the audit API…");
     const response = await fetch(`${api}/api/assets/${digest}?limit=50`);
-    const body = (await response.json()) as { provenance?: Provenance[]; truncated?: boolean; error?: string };
+    const body =
+      (await readJson<{ provenance?: Provenance[]; truncated?: boolean; error?: string }>(
+        response,
+        "The audit API's answer",
+      )) ?? {};
     if (response.status === 404) {
       say("none", "No anchored chain known to this audit API produced this file.");
       return;

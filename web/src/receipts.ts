@@ -5,6 +5,7 @@
  */
 import type { z } from "@hono/zod-openapi";
 import type { JobList as JobListSchema, Receipt, Timeline as TimelineSchema } from "../../src/jobs/service/schemas.ts";
+import { readJson } from "./dom.ts";
 
 const KEY_ITEM = "pop.receiptsApiKey";
 
@@ -57,7 +58,10 @@ export async function receiptsFetch(path: string, init: { method?: string; body?
     throw new ReceiptsCallError(0, "unreachable", `The receipts service did not answer: ${where}`);
   }
   if (response.ok) return response;
-  const answer = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
+  const answer =
+    (await readJson<{ error?: { code?: string; message?: string } }>(response, "The receipts service's answer").catch(
+      () => undefined,
+    )) ?? {};
   const message = answer.error?.message ?? `The receipts service answered ${response.status}.`;
   throw new ReceiptsCallError(
     response.status,
@@ -67,7 +71,10 @@ export async function receiptsFetch(path: string, init: { method?: string; body?
 }
 
 export async function receiptsJson<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
-  return (await (await receiptsFetch(path, init)).json()) as T;
+  const answer = await readJson<T>(await receiptsFetch(path, init), "The receipts service's answer");
+  if (answer === undefined)
+    throw new ReceiptsCallError(502, "not_json", "The receipts service answered something that is not JSON.");
+  return answer;
 }
 
 // Types only (erased from the bundle): the pages read the answers the service's own schemas describe.

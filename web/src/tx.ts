@@ -4,7 +4,7 @@
  * (`rpcUrl` for Base, `numbersRpcUrl` for Numbers) or the link's `rpc`.
  */
 import { createPublicClient, formatEther, type Hash, http, isHash, type PublicClient } from "viem";
-import { byId, type Defaults, element } from "./dom.ts";
+import { byId, type Defaults, element, setStatus } from "./dom.ts";
 
 const title = byId<HTMLHeadingElement>("tx-title");
 const status = byId<HTMLParagraphElement>("tx-status");
@@ -19,10 +19,7 @@ let shown = "";
 export const txLink = (network: keyof typeof NETWORKS, hash: string): string =>
   `#/tx?${new URLSearchParams({ network, hash })}`;
 
-function say(kind: "ok" | "error" | "running", text: string) {
-  status.className = `status status-${kind}`;
-  status.textContent = text;
-}
+const say = (kind: "ok" | "error" | "running", text: string) => setStatus(status, kind, text);
 
 async function load(network: keyof typeof NETWORKS, hash: Hash, rpc: string) {
   const key = `${network} ${hash} ${rpc}`;
